@@ -1,0 +1,244 @@
+// Twin experiment driver: per start, all members advance block by block in
+// parallel between output times; at each output time every variable is
+// scored from the sorted member values, so results do not depend on threads
+// or block size (DESIGN invariants 3 and 4).
+#include "butterfly/analysis/twin_experiment.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "butterfly/core/error.hpp"
+#include "butterfly/stats/point_scores.hpp"
+
+namespace butterfly {
+namespace {
+
+bool all_finite(std::span<const double> x) {
+  return std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
+}
+
+// The blocks of one start: members [0, M) cut into block_size pieces.
+std::vector<EnsembleBlock> make_blocks(std::size_t variables, std::size_t members,
+                                       std::size_t block_size) {
+  std::vector<EnsembleBlock> blocks;
+  for (std::size_t first = 0; first < members; first += block_size) {
+    blocks.emplace_back(variables, std::min(block_size, members - first), first);
+  }
+  return blocks;
+}
+
+// Accumulates the truth's climatology (per variable mean and variance) exactly
+// once per (time, start) sample, in that order.
+struct Climatology {
+  std::vector<double> sum, sum_sq;
+  std::size_t samples = 0;
+  explicit Climatology(std::size_t n) : sum(n, 0.0), sum_sq(n, 0.0) {}
+  void add(std::span<const double> x) {
+    for (std::size_t v = 0; v < x.size(); ++v) {
+      sum[v] += x[v];
+      sum_sq[v] += x[v] * x[v];
+    }
+    ++samples;
+  }
+  double mean_std() const {
+    if (samples < 2) return std::numeric_limits<double>::quiet_NaN();
+    double variance = 0.0;
+    const double n = static_cast<double>(samples);
+    for (std::size_t v = 0; v < sum.size(); ++v) {
+      variance += std::max(0.0, (sum_sq[v] - sum[v] * sum[v] / n) / (n - 1.0));
+    }
+    return std::sqrt(variance / static_cast<double>(sum.size()));
+  }
+};
+
+}  // namespace
+
+std::size_t whole_steps(double span, double step, const char* what, const char* step_name) {
+  const double ratio = span / step;
+  const double rounded = std::round(ratio);
+  if (!(std::abs(ratio - rounded) <= 1e-9 * std::max(1.0, ratio))) {
+    throw UsageError(
+        fmt::format("{} = {} is not a whole multiple of {} = {}", what, span, step_name, step));
+  }
+  return static_cast<std::size_t>(rounded);
+}
+
+void check_twin_experiment(const TwinExperimentSpec& spec, std::size_t variables) {
+  const bool from_file = !spec.initial_members.empty();
+  if (!from_file && spec.members < 2) {
+    throw UsageError(fmt::format("ensemble.members must be >= 2, got {}", spec.members));
+  }
+  if (!from_file && spec.starts < 1) {
+    throw UsageError(fmt::format("ensemble.starts must be >= 1, got {}", spec.starts));
+  }
+  if (from_file && (spec.initial_truth.empty() || spec.initial_truth.size() % variables != 0)) {
+    throw UsageError("ensemble.initial: truth does not match the system dimension");
+  }
+  if (spec.block_size == 0) throw UsageError("run.block_size must be >= 1, got 0");
+  if (!(spec.dt > 0.0)) throw UsageError(fmt::format("integrator.dt must be > 0, got {}", spec.dt));
+  if (!(spec.every > 0.0)) throw UsageError(fmt::format("output.every must be > 0, got {}", spec.every));
+  if (!(spec.length > 0.0)) throw UsageError(fmt::format("run.length must be > 0, got {}", spec.length));
+  if (!(spec.spinup >= 0.0)) throw UsageError(fmt::format("run.spinup must be >= 0, got {}", spec.spinup));
+  whole_steps(spec.every, spec.dt, "output.every", "integrator.dt");
+  whole_steps(spec.length, spec.every, "run.length", "output.every");
+  if (!from_file && spec.starts > 1) {
+    if (!(spec.start_interval > 0.0)) {
+      throw UsageError(fmt::format("ensemble.start_interval must be > 0, got {}", spec.start_interval));
+    }
+    whole_steps(spec.start_interval, spec.dt, "ensemble.start_interval", "integrator.dt");
+  }
+}
+
+TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
+                                         std::span<const double> default_state,
+                                         const TwinExperimentSpec& spec, ThreadPool& pool,
+                                         const MemberObserver& observer) {
+  const std::size_t n = stepper.dimension();
+  check_twin_experiment(spec, n);
+  const bool from_file = !spec.initial_members.empty();
+  const std::size_t starts = from_file ? spec.initial_truth.size() / n : spec.starts;
+  const std::size_t members =
+      from_file ? spec.initial_members.size() / std::max<std::size_t>(1, starts * n) : spec.members;
+  if (members < 2) throw UsageError(fmt::format("ensemble.members must be >= 2, got {}", members));
+  const std::size_t steps_per_output = whole_steps(spec.every, spec.dt, "output.every", "integrator.dt");
+  const std::size_t outputs = whole_steps(spec.length, spec.every, "run.length", "output.every") + 1;
+  const std::size_t steps_per_start =
+      starts > 1 ? whole_steps(spec.start_interval, spec.dt, "ensemble.start_interval", "integrator.dt") : 0;
+  const std::size_t spinup_steps = static_cast<std::size_t>(std::llround(spec.spinup / spec.dt));
+
+  TwinExperimentResult r;
+  r.variables = n;
+  r.members = members;
+  r.starts = starts;
+  r.times = outputs;
+  for (std::size_t k = 0; k < outputs; ++k) r.lead_times.push_back(k * spec.every);
+  const std::size_t fields = outputs * starts * n;
+  r.truth.assign(fields, 0.0);
+  r.ens_mean.assign(fields, 0.0);
+  r.ens_spread.assign(fields, 0.0);
+  r.ens_min.assign(fields, 0.0);
+  r.ens_max.assign(fields, 0.0);
+  r.scores_by_start.assign(outputs * starts, ScoreAccumulator(members));
+  r.scores.assign(outputs, ScoreAccumulator(members));
+  r.diverged_by_start.assign(starts, 0);
+
+  // The truth at each start: spin-up, then one start every start_interval.
+  std::vector<double> start_state(default_state.begin(), default_state.end());
+  double truth_time = 0.0;
+  if (!from_file) {
+    stepper.advance(std::span<double>(start_state), 0.0, spinup_steps, spec.dt);
+    truth_time = static_cast<double>(spinup_steps) * spec.dt;
+  }
+
+  Climatology climatology(n);
+  std::vector<double> analysis(n);
+  std::vector<PointScores> point(n);
+  std::vector<std::vector<double>> gather(pool.size(), std::vector<double>(members));
+
+  for (std::size_t s = 0; s < starts; ++s) {
+    if (from_file) {
+      start_state.assign(spec.initial_truth.begin() + s * n, spec.initial_truth.begin() + (s + 1) * n);
+    } else if (s > 0) {
+      stepper.advance(std::span<double>(start_state), truth_time, steps_per_start, spec.dt);
+      truth_time += static_cast<double>(steps_per_start) * spec.dt;
+    }
+    if (!all_finite(start_state)) {
+      throw RuntimeError(fmt::format(
+          "the truth became non-finite before start {} (t = {}); reduce integrator.dt", s, truth_time));
+    }
+    r.start_times.push_back(from_file ? 0.0 : truth_time);
+    const double t_start = r.start_times.back();
+
+    // Initial ensemble.
+    std::vector<EnsembleBlock> blocks = make_blocks(n, members, spec.block_size);
+    if (!from_file) draw_analysis(spec.law, static_cast<std::uint32_t>(s), start_state, analysis);
+    pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
+      EnsembleBlock& block = blocks[b];
+      if (!from_file) {
+        fill_members(spec.law, static_cast<std::uint32_t>(s), analysis, block);
+        return;
+      }
+      for (std::size_t m = 0; m < block.stride(); ++m) {
+        const std::size_t j = block.first_member() + std::min(m, block.members() - 1);
+        for (std::size_t v = 0; v < n; ++v) {
+          block.at(v, m) = spec.initial_members[(s * members + j) * n + v];
+        }
+      }
+    });
+
+    std::vector<double> truth = start_state;
+    std::vector<char> diverged(members, 0);
+    for (std::size_t k = 0; k < outputs; ++k) {
+      if (k > 0) {
+        const double t_prev = t_start + static_cast<double>((k - 1) * steps_per_output) * spec.dt;
+        stepper.advance(std::span<double>(truth), t_prev, steps_per_output, spec.dt);
+        pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
+          stepper.advance(blocks[b], t_prev, steps_per_output, spec.dt);
+        });
+      }
+      if (!all_finite(truth)) {
+        throw RuntimeError(fmt::format(
+            "the truth of start {} became non-finite at lead {}; reduce integrator.dt", s,
+            r.lead_times[k]));
+      }
+      climatology.add(truth);
+
+      // Members whose state turned NaN/Inf are reported by id and left out.
+      pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
+        const EnsembleBlock& block = blocks[b];
+        for (std::size_t m = 0; m < block.members(); ++m) {
+          bool finite = true;
+          for (std::size_t v = 0; v < n; ++v) finite = finite && std::isfinite(block.at(v, m));
+          if (!finite && !diverged[block.first_member() + m]) diverged[block.first_member() + m] = 2;
+        }
+      });
+      std::size_t finite_members = 0;
+      for (std::size_t j = 0; j < members; ++j) {
+        if (diverged[j] == 2) {
+          r.diverged.push_back({s, j, r.lead_times[k]});
+          ++r.diverged_by_start[s];
+          diverged[j] = 1;
+        }
+        finite_members += diverged[j] == 0;
+      }
+      if (finite_members < 2) {
+        throw RuntimeError(fmt::format(
+            "start {}: only {} of {} members are finite at lead {}; reduce integrator.dt", s,
+            finite_members, members, r.lead_times[k]));
+      }
+
+      if (observer) observer(k, s, blocks);
+
+      pool.parallel_for(n, [&](std::size_t v, std::size_t worker) {
+        std::vector<double>& values = gather[worker];
+        std::size_t count = 0;
+        for (const EnsembleBlock& block : blocks) {
+          const double* row = block.row(v);
+          for (std::size_t m = 0; m < block.members(); ++m) {
+            if (!diverged[block.first_member() + m]) values[count++] = row[m];
+          }
+        }
+        point[v] = score_point(std::span<double>(values.data(), count), truth[v]);
+      });
+      ScoreAccumulator& by_start = r.scores_by_start[k * starts + s];
+      for (std::size_t v = 0; v < n; ++v) {
+        by_start.add(point[v]);
+        r.scores[k].add(point[v]);
+        const std::size_t i = r.field_index(k, s, v);
+        r.truth[i] = truth[v];
+        r.ens_mean[i] = point[v].mean;
+        r.ens_spread[i] = std::sqrt(point[v].variance);
+        r.ens_min[i] = point[v].min;
+        r.ens_max[i] = point[v].max;
+      }
+    }
+  }
+  r.climatological_std = climatology.mean_std();
+  r.saturation_rmse = r.climatological_std * std::sqrt(1.0 + 1.0 / static_cast<double>(members));
+  return r;
+}
+
+}  // namespace butterfly

@@ -1,0 +1,76 @@
+// The butterfly command: subcommands run, verify and systems. Usage errors
+// exit with status 2, run-time errors with 1, each as one line on stderr.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include "butterfly/app/run_command.hpp"
+#include "butterfly/app/systems_command.hpp"
+#include "butterfly/app/verify_command.hpp"
+#include "butterfly/core/error.hpp"
+
+namespace {
+
+int fail(int status, const char* message) {
+  std::fprintf(stderr, "butterfly: %s\n", message);
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace butterfly;
+  CLI::App app{"butterfly: perturbation experiments on dynamical systems"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("butterfly ") + BUTTERFLY_VERSION);
+
+  RunOptions run;
+  CLI::App* run_app = app.add_subcommand("run", "Run an ensemble twin experiment");
+  run_app->add_option("config", run.config_path, "experiment config (TOML); default experiment if absent");
+  run_app->add_option("--set", run.overrides, "override a config key: section.key=value")
+      ->allow_extra_args(false);
+  run_app->add_option("-o,--output", run.output, "output NetCDF file")->capture_default_str();
+  run_app->add_option("--threads", run.threads, "worker threads (default: all cores)")
+      ->check(CLI::PositiveNumber);
+  run_app->add_flag("--json", run.json, "print the summary as JSON");
+
+  VerifyOptions verify;
+  CLI::App* verify_app = app.add_subcommand("verify", "Score an ensemble stored in NetCDF");
+  verify_app->add_option("--forecast", verify.forecast, "NetCDF file with a 'member' dimension")->required();
+  verify_app->add_option("--truth", verify.truth, "NetCDF file with the verifying truth")->required();
+  verify_app->add_option("--var", verify.var, "variable to score")->required();
+  verify_app->add_option("--truth-var", verify.truth_var, "variable in the truth file (default: --var)");
+  verify_app->add_option("-o,--output", verify.output, "write the scores to this NetCDF file");
+  verify_app->add_flag("--per-point", verify.per_point, "also write scores at every point");
+  verify_app->add_flag("--json", verify.json, "print the scores as JSON");
+  verify_app->add_option("--threads", verify.threads, "worker threads (default: all cores)")
+      ->check(CLI::PositiveNumber);
+
+  bool systems_json = false;
+  CLI::App* systems_app = app.add_subcommand("systems", "List the systems and their parameters");
+  systems_app->add_flag("--json", systems_json, "print as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return fail(2, (std::string(e.what()) + "; see butterfly --help").c_str());
+  }
+
+  try {
+    if (*run_app) return run_command(run);
+    if (*verify_app) return verify_command(verify);
+    if (*systems_app) return systems_command(systems_json);
+  } catch (const UsageError& e) {
+    return fail(2, e.what());
+  } catch (const RuntimeError& e) {
+    return fail(1, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(1, "out of memory; reduce ensemble.members or run.block_size");
+  } catch (const std::exception& e) {
+    return fail(1, e.what());
+  }
+  return 0;
+}

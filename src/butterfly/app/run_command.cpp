@@ -1,0 +1,119 @@
+// `butterfly run`: config -> system and stepper -> twin experiment -> NetCDF
+// (under a temporary name, renamed when complete) -> summary.
+#include "butterfly/app/run_command.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "butterfly/analysis/predictability_horizon.hpp"
+#include "butterfly/analysis/twin_experiment.hpp"
+#include "butterfly/app/initial_ensemble.hpp"
+#include "butterfly/app/run_output.hpp"
+#include "butterfly/app/run_summary.hpp"
+#include "butterfly/core/error.hpp"
+#include "butterfly/core/thread_pool.hpp"
+#include "butterfly/integrators/ensemble_stepper.hpp"
+#include "butterfly/io/atomic_output.hpp"
+#include "butterfly/io/experiment_config.hpp"
+#include "butterfly/systems/registry.hpp"
+
+namespace butterfly {
+
+int run_command(const RunOptions& options) {
+  const ExperimentConfig config = load_experiment_config(options.config_path, options.overrides);
+  const AnySystem system = make_system(config.system, config.system_parameters);
+  const std::unique_ptr<EnsembleStepper> stepper = make_stepper(system, config.scheme);
+  const std::size_t n = system_dimension(system);
+  std::vector<double> default_state(n);
+  std::visit([&](const auto& s) { s.default_state(default_state); }, system);
+
+  TwinExperimentSpec spec;
+  spec.spinup = config.spinup;
+  spec.length = config.length;
+  spec.dt = config.dt;
+  spec.every = config.every;
+  spec.members = config.members;
+  spec.starts = config.starts;
+  spec.start_interval = config.start_interval;
+  spec.block_size = config.block_size;
+  spec.law = {config.amplitude, config.pairs, config.seed};
+  if (!config.initial.empty()) {
+    InitialEnsemble initial = read_initial_ensemble(config.initial, n);
+    spec.members = initial.members;
+    spec.starts = initial.starts;
+    spec.initial_members = std::move(initial.members_values);
+    spec.initial_truth = std::move(initial.truth);
+  }
+  check_twin_experiment(spec, n);
+  if (config.members_saved > spec.members) {
+    throw UsageError(fmt::format("output.members_saved = {} exceeds the {} members",
+                                 config.members_saved, spec.members));
+  }
+
+  RunDescription description;
+  description.system = std::string(system_name(system));
+  for (const SystemInfo& info : registered_systems()) {
+    if (info.name == description.system) description.time_units = std::string(info.time_units);
+  }
+  description.parameters = system_parameters(config.system, config.system_parameters);
+  description.config_text = config.text;
+  description.seed = config.seed;
+  description.variables = n;
+  description.members = spec.members;
+  description.starts = spec.starts;
+  description.times = whole_steps(spec.length, spec.every, "run.length", "output.every") + 1;
+  description.members_saved = config.members_saved;
+  description.extremes = config.extremes;
+  description.rank_histogram = config.rank_histogram;
+
+  const std::size_t threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  ThreadPool pool(threads);
+  AtomicOutput output(options.output);
+  RunOutputFile file(output.temp_path(), description);
+
+  const auto begin = std::chrono::steady_clock::now();
+  const TwinExperimentResult result = run_twin_experiment(
+      *stepper, default_state, spec, pool,
+      [&](std::size_t k, std::size_t s, const std::vector<EnsembleBlock>& blocks) {
+        file.write_members(k, s, blocks);
+      });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+
+  std::vector<double> rmse;
+  for (const ScoreAccumulator& s : result.scores) rmse.push_back(s.rmse());
+  const std::optional<double> half =
+      predictability_horizon(result.lead_times, rmse, result.saturation_rmse, 0.5);
+  file.finish(result, half);
+  output.commit();
+
+  for (std::size_t i = 0; i < result.diverged.size() && i < 10; ++i) {
+    const DivergedMember& d = result.diverged[i];
+    std::fprintf(stderr, "butterfly: member %llu of start %zu diverged (NaN/Inf) by lead %g\n",
+                 static_cast<unsigned long long>(d.member), d.start, d.lead);
+  }
+  if (result.diverged.size() > 10) {
+    std::fprintf(stderr, "butterfly: ... and %zu more diverged members (see diverged_member_id)\n",
+                 result.diverged.size() - 10);
+  }
+
+  RunFacts facts;
+  facts.description = description;
+  facts.scheme = config.scheme;
+  facts.dt = config.dt;
+  facts.output_path = options.output;
+  facts.seconds = seconds;
+  facts.member_steps = static_cast<double>(spec.members) * static_cast<double>(spec.starts) *
+                       static_cast<double>(whole_steps(spec.length, spec.dt, "run.length", "integrator.dt"));
+  facts.threads = threads;
+  const std::string summary = options.json ? run_summary_json(facts, result, half)
+                                           : run_summary_text(facts, result, half);
+  std::fputs(summary.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace butterfly

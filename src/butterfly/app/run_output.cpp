@@ -1,0 +1,153 @@
+// Definition and writing of the run's NetCDF file (CF-style attributes, read by
+// xarray.open_dataset as is).
+#include "butterfly/app/run_output.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace butterfly {
+namespace {
+
+int define_field(NetcdfFile& file, const std::string& name, const std::vector<std::string>& dims,
+                 const std::string& long_name, const std::string& units) {
+  const int id = file.define_variable(name, NC_DOUBLE, dims);
+  file.set_attribute(id, "long_name", long_name);
+  file.set_attribute(id, "units", units);
+  return id;
+}
+
+}  // namespace
+
+RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescription& d)
+    : description_(d), file_(NetcdfFile::create(path)) {
+  NetcdfFile& f = file_;
+  f.define_dimension("time", d.times);
+  f.define_dimension("start", d.starts);
+  f.define_dimension("var", d.variables);
+  if (d.rank_histogram) f.define_dimension("rank", d.members + 1);
+  if (d.members_saved > 0) f.define_dimension("member", d.members_saved);
+  f.define_dimension("diverged", 0);
+
+  const std::string time_units = "model time units (" + d.time_units + ")";
+  time_ = define_field(f, "time", {"time"}, "forecast lead time", "1");
+  f.set_attribute(time_, "description", time_units);
+  f.set_attribute(time_, "axis", "T");
+  start_ = f.define_variable("start", NC_INT64, {"start"});
+  f.set_attribute(start_, "long_name", "forecast start index");
+  start_time_ = define_field(f, "start_time", {"start"}, "truth time of each forecast start", "1");
+  var_ = f.define_variable("var", NC_INT64, {"var"});
+  f.set_attribute(var_, "long_name", "state variable index");
+  if (d.rank_histogram) {
+    rank_ = f.define_variable("rank", NC_INT64, {"rank"});
+    f.set_attribute(rank_, "long_name", "number of members below the truth");
+  }
+  if (d.members_saved > 0) {
+    member_ = f.define_variable("member", NC_INT64, {"member"});
+    f.set_attribute(member_, "long_name", "global member id");
+  }
+
+  const std::vector<std::string> field{"time", "start", "var"};
+  truth_ = define_field(f, "truth", field, "verifying truth (the hidden twin)", "state units");
+  ens_mean_ = define_field(f, "ens_mean", field, "ensemble mean", "state units");
+  ens_spread_ = define_field(f, "ens_spread", field, "ensemble standard deviation (ddof=1)",
+                            "state units");
+  if (d.extremes) {
+    ens_min_ = define_field(f, "ens_min", field, "ensemble minimum", "state units");
+    ens_max_ = define_field(f, "ens_max", field, "ensemble maximum", "state units");
+  }
+  if (d.members_saved > 0) {
+    members_ = define_field(f, "members", {"time", "start", "member", "var"},
+                            "trajectories of the first members", "state units");
+    f.set_chunking(members_, {1, 1, d.members_saved, d.variables});
+  }
+  scores_.define(f, {"time"}, "", "starts and variables", d.rank_histogram);
+  // Per-start rank histograms would cost starts x (M+1) values per time: left out.
+  scores_by_start_.define(f, {"time", "start"}, "_by_start", "variables", false);
+
+  diverged_members_ = f.define_variable("diverged_members", NC_INT64, {"start"});
+  f.set_attribute(diverged_members_, "long_name",
+                  "members whose state became NaN/Inf, left out of the scores");
+  diverged_member_id_ = f.define_variable("diverged_member_id", NC_INT64, {"diverged"});
+  f.set_attribute(diverged_member_id_, "long_name", "global id of a diverged member");
+  diverged_start_ = f.define_variable("diverged_start", NC_INT64, {"diverged"});
+  f.set_attribute(diverged_start_, "long_name", "start of a diverged member");
+  diverged_lead_ = define_field(f, "diverged_lead", {"diverged"},
+                                "first output lead at which the member was non-finite", "1");
+
+  f.set_attribute(NC_GLOBAL, "Conventions", "CF-1.8");
+  f.set_attribute(NC_GLOBAL, "title", "butterfly twin experiment: " + d.system);
+  f.set_attribute(NC_GLOBAL, "source", std::string("butterfly ") + BUTTERFLY_VERSION);
+  f.set_attribute(NC_GLOBAL, "butterfly_version", BUTTERFLY_VERSION);
+  f.set_attribute(NC_GLOBAL, "system", d.system);
+  for (const auto& [name, value] : d.parameters) {
+    f.set_attribute(NC_GLOBAL, "system_" + name, value);
+  }
+  f.set_attribute(NC_GLOBAL, "seed", static_cast<std::int64_t>(d.seed));
+  f.set_attribute(NC_GLOBAL, "ensemble_members", static_cast<std::int64_t>(d.members));
+  f.set_attribute(NC_GLOBAL, "expected_outlier_rate", 2.0 / (static_cast<double>(d.members) + 1.0));
+  f.set_attribute(NC_GLOBAL, "config", d.config_text);
+  f.end_definitions();
+  member_buffer_.resize(d.members_saved * d.variables);
+}
+
+void RunOutputFile::write_members(std::size_t time_index, std::size_t start,
+                                  const std::vector<EnsembleBlock>& blocks) {
+  const std::size_t k = description_.members_saved, n = description_.variables;
+  if (k == 0) return;
+  for (const EnsembleBlock& block : blocks) {
+    for (std::size_t m = 0; m < block.members() && block.first_member() + m < k; ++m) {
+      for (std::size_t v = 0; v < n; ++v) member_buffer_[(block.first_member() + m) * n + v] = block.at(v, m);
+    }
+  }
+  file_.write(members_, {time_index, start, 0, 0}, {1, 1, k, n}, member_buffer_.data());
+}
+
+void RunOutputFile::finish(const TwinExperimentResult& r, std::optional<double> half_saturation_lead) {
+  NetcdfFile& f = file_;
+  const auto iota = [](std::size_t count) {
+    std::vector<std::int64_t> v(count);
+    std::iota(v.begin(), v.end(), 0);
+    return v;
+  };
+  f.write_all(time_, r.lead_times);
+  f.write_all(start_, iota(r.starts));
+  f.write_all(start_time_, r.start_times);
+  f.write_all(var_, iota(r.variables));
+  if (rank_ >= 0) f.write_all(rank_, iota(r.members + 1));
+  if (member_ >= 0) f.write_all(member_, iota(description_.members_saved));
+  f.write_all(truth_, r.truth);
+  f.write_all(ens_mean_, r.ens_mean);
+  f.write_all(ens_spread_, r.ens_spread);
+  if (ens_min_ >= 0) {
+    f.write_all(ens_min_, r.ens_min);
+    f.write_all(ens_max_, r.ens_max);
+  }
+  scores_.write(f, r.scores);
+  scores_by_start_.write(f, r.scores_by_start);
+
+  std::vector<std::int64_t> counts(r.diverged_by_start.begin(), r.diverged_by_start.end());
+  f.write_all(diverged_members_, counts);
+  if (!r.diverged.empty()) {
+    std::vector<std::int64_t> ids, starts;
+    std::vector<double> leads;
+    for (const DivergedMember& d : r.diverged) {
+      ids.push_back(static_cast<std::int64_t>(d.member));
+      starts.push_back(static_cast<std::int64_t>(d.start));
+      leads.push_back(d.lead);
+    }
+    f.write_all(diverged_member_id_, ids);
+    f.write_all(diverged_start_, starts);
+    f.write_all(diverged_lead_, leads);
+  }
+  // NetCDF-4 files take new attributes in data mode (the library re-enters
+  // define mode itself).
+  f.set_attribute(NC_GLOBAL, "climatological_std", r.climatological_std);
+  f.set_attribute(NC_GLOBAL, "saturation_rmse", r.saturation_rmse);
+  if (half_saturation_lead) {
+    f.set_attribute(NC_GLOBAL, "half_saturation_lead", *half_saturation_lead);
+  }
+  f.close();
+}
+
+}  // namespace butterfly

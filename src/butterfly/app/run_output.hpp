@@ -1,0 +1,53 @@
+// The NetCDF layout of a `butterfly run` (the public output contract): defined
+// once before the run, members streamed while it runs, results at the end.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "butterfly/analysis/twin_experiment.hpp"
+#include "butterfly/app/score_variables.hpp"
+#include "butterfly/io/netcdf_file.hpp"
+
+namespace butterfly {
+
+struct RunDescription {
+  std::string system;
+  std::string time_units;
+  std::vector<std::pair<std::string, double>> parameters;
+  std::string config_text;
+  std::uint64_t seed = 0;
+  std::size_t variables = 0, members = 0, starts = 0, times = 0;
+  std::size_t members_saved = 0;
+  bool extremes = false;
+  bool rank_histogram = true;
+};
+
+class RunOutputFile {
+ public:
+  // Creates the file at `path` (a temporary name) and defines every dimension,
+  // variable and attribute.
+  RunOutputFile(const std::filesystem::path& path, const RunDescription& description);
+
+  // Writes the first members_saved members of one start at one output time.
+  void write_members(std::size_t time_index, std::size_t start,
+                     const std::vector<EnsembleBlock>& blocks);
+
+  // Writes coordinates, fields, scores and diverged members, then closes.
+  void finish(const TwinExperimentResult& result, std::optional<double> half_saturation_lead);
+
+ private:
+  RunDescription description_;
+  NetcdfFile file_;
+  ScoreVariables scores_, scores_by_start_;
+  int time_ = -1, start_ = -1, start_time_ = -1, var_ = -1, member_ = -1, rank_ = -1;
+  int truth_ = -1, ens_mean_ = -1, ens_spread_ = -1, ens_min_ = -1, ens_max_ = -1, members_ = -1;
+  int diverged_members_ = -1, diverged_member_id_ = -1, diverged_start_ = -1, diverged_lead_ = -1;
+  std::vector<double> member_buffer_;
+};
+
+}  // namespace butterfly

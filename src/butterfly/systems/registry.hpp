@@ -1,0 +1,46 @@
+// Every registered system, by name. Registering a new system is one line: add
+// its type to AnySystem below (and include its header).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "butterfly/systems/lorenz63.hpp"
+#include "butterfly/systems/lorenz96.hpp"
+#include "butterfly/systems/parameter_spec.hpp"
+
+namespace butterfly {
+
+using AnySystem = std::variant<Lorenz63, Lorenz96>;
+
+// What `butterfly systems` prints about one system.
+struct SystemInfo {
+  std::string_view name;
+  std::string_view summary;
+  std::string_view time_units;
+  std::span<const ParameterSpec> parameters;
+};
+
+std::vector<SystemInfo> registered_systems();
+
+// A parameter override as given in a config, e.g. {"forcing", 10.0}.
+using ParameterOverrides = std::vector<std::pair<std::string, double>>;
+
+// Builds the named system with its defaults and the overrides applied.
+// Throws UsageError naming an unknown system, an unknown parameter (with the
+// valid ones), a non-integer value for an integer parameter, or a value below
+// the parameter's minimum.
+AnySystem make_system(std::string_view name, const ParameterOverrides& overrides);
+
+std::string_view system_name(const AnySystem& system);
+std::size_t system_dimension(const AnySystem& system);
+
+// The effective parameter values as (name, value), in table order.
+std::vector<std::pair<std::string, double>> system_parameters(std::string_view name,
+                                                              const ParameterOverrides& overrides);
+
+}  // namespace butterfly
