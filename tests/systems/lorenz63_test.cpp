@@ -1,0 +1,59 @@
+// Lorenz-63: closed-form checks of the right-hand side.
+#include "butterfly/systems/lorenz63.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+
+namespace butterfly {
+namespace {
+
+const Lorenz63 kDefault(default_values(Lorenz63::parameters));
+
+TEST(Lorenz63, DefaultsAreLorenz1963) {
+  // Lorenz (1963), J. Atmos. Sci. 20, 130: sigma = 10, r = 28, b = 8/3.
+  EXPECT_EQ(Lorenz63::parameters[0].default_value, 10.0);
+  EXPECT_EQ(Lorenz63::parameters[1].default_value, 28.0);
+  EXPECT_EQ(Lorenz63::parameters[2].default_value, 8.0 / 3.0);
+  EXPECT_EQ(kDefault.dimension(), 3u);
+}
+
+TEST(Lorenz63, RightHandSideByHand) {
+  // (1, 2, 3): 10 (2 - 1) = 10; 1 (28 - 3) - 2 = 23; 1 * 2 - (8/3) 3 = -6.
+  const std::array<double, 3> x{1.0, 2.0, 3.0};
+  std::array<double, 3> f{};
+  kDefault.rhs(x.data(), f.data(), 0.0);
+  EXPECT_DOUBLE_EQ(f[0], 10.0);
+  EXPECT_DOUBLE_EQ(f[1], 23.0);
+  EXPECT_DOUBLE_EQ(f[2], -6.0);
+}
+
+TEST(Lorenz63, FixedPointsAreStationary) {
+  // C+- = (+-sqrt(b (r - 1)), +-sqrt(b (r - 1)), r - 1) and the origin.
+  const double q = std::sqrt(8.0 / 3.0 * 27.0);
+  for (const std::array<double, 3>& x :
+       {std::array<double, 3>{q, q, 27.0}, {-q, -q, 27.0}, {0.0, 0.0, 0.0}}) {
+    std::array<double, 3> f{};
+    kDefault.rhs(x.data(), f.data(), 0.0);
+    for (double v : f) EXPECT_NEAR(v, 0.0, 1e-12);
+  }
+}
+
+TEST(Lorenz63, PackLanesMatchScalars) {
+  // The same templated rhs on SIMD lanes gives each lane's scalar result.
+  Pack x[3], f[3];
+  for (std::size_t v = 0; v < 3; ++v) {
+    for (std::size_t lane = 0; lane < kPackWidth; ++lane) x[v][lane] = 0.3 * lane - 1.7 * v + 2.0;
+  }
+  kDefault.rhs(static_cast<const Pack*>(x), f, 0.0);
+  for (std::size_t lane = 0; lane < kPackWidth; ++lane) {
+    const std::array<double, 3> xs{x[0][lane], x[1][lane], x[2][lane]};
+    std::array<double, 3> fs{};
+    kDefault.rhs(xs.data(), fs.data(), 0.0);
+    for (std::size_t v = 0; v < 3; ++v) EXPECT_NEAR(f[v][lane], fs[v], 1e-13 * (1 + std::abs(fs[v])));
+  }
+}
+
+}  // namespace
+}  // namespace butterfly
