@@ -79,6 +79,10 @@ TEST(TwinExperiment, LeadZeroMatchesTheErrorLaw) {
   EXPECT_DOUBLE_EQ(r.lead_times[4], 2.0);
   EXPECT_NEAR(r.scores[0].spread(), 0.1, 0.003);
   EXPECT_NEAR(r.scores[0].rmse(), 0.1 * std::sqrt(1.0 + 1.0 / 50), 0.004);
+  // Saturation level from the truth's climatology: std 3.6 for N = 40, F = 8
+  // (Lorenz & Emanuel 1998, J. Atmos. Sci. 55, 399).
+  EXPECT_NEAR(r.climatological_std, 3.6, 0.15);
+  EXPECT_DOUBLE_EQ(r.saturation_rmse, r.climatological_std * std::sqrt(1.0 + 1.0 / 50));
   EXPECT_EQ(r.start_times.size(), 40u);
   EXPECT_DOUBLE_EQ(r.start_times[1] - r.start_times[0], 1.0);
 }
@@ -122,7 +126,8 @@ double chi_square(const std::vector<std::size_t>& ranks, std::size_t bins) {
   return chi2;
 }
 
-// Chi-square critical value for 9 degrees of freedom at p = 0.001 (Abramowitz & Stegun, Table 26.8).
+// Chi-square critical value for 9 degrees of freedom at p = 0.001 (Abramowitz & Stegun,
+// Table 26.8).
 constexpr double kChi2Critical9 = 27.877;
 
 TEST(TwinExperiment, PerfectModelIsCalibrated) {

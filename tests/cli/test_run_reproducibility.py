@@ -12,6 +12,12 @@ The numeric global attributes derived from the run (saturation_rmse, climatologi
 half_saturation_lead) must match too. A run with another seed must change the members, the
 ensemble mean and the scores.
 
+The same holds when members diverge (NaN/Inf, DESIGN invariant 6): with dt = 0.05 and a large
+perturbation some members of a 200-member ensemble blow up; the list of diverged members
+(id, start, lead), their per-start counts and everything else must be identical for 1 or 2
+threads and block sizes 7, 64 and 1000, and the saved trajectories that hold NaN/Inf must be
+exactly the saved members listed as diverged.
+
 Run by ctest with BUTTERFLY set; by hand:
   BUTTERFLY=build/butterfly /usr/bin/python3 tests/cli/test_run_reproducibility.py
 """
@@ -45,6 +51,8 @@ def read_all(path):
 
 
 class RunReproducibilityTest(unittest.TestCase):
+    experiment = EXPERIMENT
+
     @classmethod
     def setUpClass(cls):
         cls._tmp = tempfile.TemporaryDirectory()
@@ -53,7 +61,7 @@ class RunReproducibilityTest(unittest.TestCase):
 
         def run(label, *args):
             out = os.path.join(cls.dir, label + ".nc")
-            r = subprocess.run([BUTTERFLY, "run"] + EXPERIMENT + list(args) + ["-o", out],
+            r = subprocess.run([BUTTERFLY, "run"] + cls.experiment + list(args) + ["-o", out],
                                capture_output=True, text=True, timeout=300)
             if r.returncode != 0:
                 raise AssertionError(f"run {label} failed ({r.returncode}): {r.stderr}")
@@ -123,6 +131,47 @@ class RunReproducibilityTest(unittest.TestCase):
         # Only the random draws change: the coordinates are those of the same experiment.
         for name in ["time", "start", "var", "member", "rank"]:
             np.testing.assert_array_equal(other[name], ref[name], err_msg=name)
+
+
+
+DIVERGING = ["--set", "ensemble.members=200", "--set", "ensemble.starts=2",
+             "--set", "run.length=1", "--set", "run.spinup=2", "--set", "output.every=0.1",
+             "--set", "integrator.dt=0.05", "--set", "perturbation.amplitude=8",
+             "--set", "output.members_saved=50"]
+
+
+class DivergedReproducibilityTest(RunReproducibilityTest):
+    experiment = DIVERGING
+
+    def test_reference_is_not_trivial(self):
+        v, _ = self.outputs["reference"]
+        diverged = v["diverged_member_id"].size
+        self.assertGreater(diverged, 0, "no member diverged: the experiment tests nothing")
+        self.assertLess(diverged, 400)
+        self.assertEqual(int(v["diverged_members"].sum()), diverged)
+        self.assertEqual(v["diverged_start"].size, diverged)
+        self.assertEqual(v["diverged_lead"].size, diverged)
+        pairs = list(zip(v["diverged_start"].tolist(), v["diverged_member_id"].tolist()))
+        self.assertEqual(len(set(pairs)), diverged, "a member is listed twice")
+        # Each start's count matches its entries in the list.
+        np.testing.assert_array_equal(
+            v["diverged_members"], np.bincount(v["diverged_start"], minlength=2))
+        # The saved trajectories with NaN/Inf are exactly the saved members listed as diverged.
+        bad = ~np.all(np.isfinite(v["members"]), axis=(0, 3))  # (start, member)
+        saved_bad = {(s, m) for s, m in zip(*np.nonzero(bad))}
+        self.assertEqual(saved_bad, {(s, m) for s, m in pairs if m < 50})
+        self.assertTrue(saved_bad, "no saved member diverged: the check above is vacuous")
+        # A diverged member's lead is the first output time where its saved state is not finite.
+        for s, m, lead in zip(v["diverged_start"], v["diverged_member_id"], v["diverged_lead"]):
+            if m < 50:
+                first = int(np.argmax(~np.all(np.isfinite(v["members"][:, s, m]), axis=1)))
+                self.assertEqual(lead, v["time"][first], (s, m))
+
+    def test_seed_changes_results(self):
+        ref, _ = self.outputs["reference"]
+        other, _ = self.outputs["seed2"]
+        self.assertFalse(np.array_equal(ref["members"], other["members"], equal_nan=True))
+        self.assertFalse(np.array_equal(ref["diverged_member_id"], other["diverged_member_id"]))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ constexpr Kat kKats[] = {
 
 TEST(CounterRng, PhiloxMatchesRandom123KnownAnswers) {
   for (const Kat& kat : kKats) {
-    const CounterRng::Generator::ctr_type c = {{kat.counter[0], kat.counter[1], kat.counter[2], kat.counter[3]}};
+    const CounterRng::Generator::ctr_type c = {
+        {kat.counter[0], kat.counter[1], kat.counter[2], kat.counter[3]}};
     const CounterRng::Generator::key_type k = {{kat.key[0], kat.key[1]}};
     const auto r = CounterRng::Generator()(c, k);
     for (int i = 0; i < 4; ++i) EXPECT_EQ(r[i], kat.expected[i]);
@@ -40,7 +41,8 @@ TEST(CounterRng, PhiloxMatchesRandom123KnownAnswers) {
 TEST(CounterRng, CounterLayoutFeedsPhilox) {
   // seed 0, member 0, purpose 0 would be the all-zero counter; check the
   // member/purpose/stream words land where documented.
-  const CounterRng rng(0x0000000200000001ull, 0x0000000400000003ull, Purpose::member_perturbation, 7);
+  const CounterRng rng(0x0000000200000001ull, 0x0000000400000003ull, Purpose::member_perturbation,
+                       7);
   const auto r = rng.bits(9);
   const CounterRng::Generator::ctr_type c = {{3u, 4u | (2u << 24), 7u, 9u}};
   const CounterRng::Generator::key_type k = {{1u, 2u}};

@@ -35,11 +35,14 @@ template <class System>
 std::vector<double> integrate(const System& s, std::vector<double> x, double t_end, int steps) {
   std::vector<double> work(x.size() * (ClassicRk4Tableau::stages + 1));
   const double h = t_end / steps;
-  for (int k = 0; k < steps; ++k) explicit_rk_step<ClassicRk4Tableau>(s, x.data(), k * h, h, work.data(), x.size());
+  for (int k = 0; k < steps; ++k)
+    explicit_rk_step<ClassicRk4Tableau>(s, x.data(), k * h, h, work.data(), x.size());
   return x;
 }
 
-double observed_order(double coarse_error, double fine_error) { return std::log2(coarse_error / fine_error); }
+double observed_order(double coarse_error, double fine_error) {
+  return std::log2(coarse_error / fine_error);
+}
 
 TEST(ClassicRk4, TableauIsConsistent) {
   // Row sums of a equal c; b sums to 1 (Hairer, Norsett & Wanner, Sec. II.1).

@@ -51,7 +51,8 @@ TEST(Lorenz63, PackLanesMatchScalars) {
     const std::array<double, 3> xs{x[0][lane], x[1][lane], x[2][lane]};
     std::array<double, 3> fs{};
     kDefault.rhs(xs.data(), fs.data(), 0.0);
-    for (std::size_t v = 0; v < 3; ++v) EXPECT_NEAR(f[v][lane], fs[v], 1e-13 * (1 + std::abs(fs[v])));
+    for (std::size_t v = 0; v < 3; ++v)
+      EXPECT_NEAR(f[v][lane], fs[v], 1e-13 * (1 + std::abs(fs[v])));
   }
 }
 

@@ -58,7 +58,8 @@ TEST(Lorenz96, ClimatologyMatchesLorenzAndEmanuel1998) {
   std::vector<double> x(40), work(40 * 5);
   system.default_state(x);
   const double dt = 0.01;
-  for (int k = 0; k < 2000; ++k) explicit_rk_step<ClassicRk4Tableau>(system, x.data(), 0.0, dt, work.data(), 40);
+  for (int k = 0; k < 2000; ++k)
+    explicit_rk_step<ClassicRk4Tableau>(system, x.data(), 0.0, dt, work.data(), 40);
   double sum = 0, sum_sq = 0;
   std::size_t count = 0;
   for (int k = 0; k < 50000; ++k) {

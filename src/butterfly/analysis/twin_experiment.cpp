@@ -16,6 +16,8 @@
 namespace butterfly {
 namespace {
 
+constexpr std::size_t kClimatologyOutputs = 2000;
+
 bool all_finite(std::span<const double> x) {
   return std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
 }
@@ -79,14 +81,18 @@ void check_twin_experiment(const TwinExperimentSpec& spec, std::size_t variables
   }
   if (spec.block_size == 0) throw UsageError("run.block_size must be >= 1, got 0");
   if (!(spec.dt > 0.0)) throw UsageError(fmt::format("integrator.dt must be > 0, got {}", spec.dt));
-  if (!(spec.every > 0.0)) throw UsageError(fmt::format("output.every must be > 0, got {}", spec.every));
-  if (!(spec.length > 0.0)) throw UsageError(fmt::format("run.length must be > 0, got {}", spec.length));
-  if (!(spec.spinup >= 0.0)) throw UsageError(fmt::format("run.spinup must be >= 0, got {}", spec.spinup));
+  if (!(spec.every > 0.0))
+    throw UsageError(fmt::format("output.every must be > 0, got {}", spec.every));
+  if (!(spec.length > 0.0))
+    throw UsageError(fmt::format("run.length must be > 0, got {}", spec.length));
+  if (!(spec.spinup >= 0.0))
+    throw UsageError(fmt::format("run.spinup must be >= 0, got {}", spec.spinup));
   whole_steps(spec.every, spec.dt, "output.every", "integrator.dt");
   whole_steps(spec.length, spec.every, "run.length", "output.every");
   if (!from_file && spec.starts > 1) {
     if (!(spec.start_interval > 0.0)) {
-      throw UsageError(fmt::format("ensemble.start_interval must be > 0, got {}", spec.start_interval));
+      throw UsageError(
+          fmt::format("ensemble.start_interval must be > 0, got {}", spec.start_interval));
     }
     whole_steps(spec.start_interval, spec.dt, "ensemble.start_interval", "integrator.dt");
   }
@@ -103,10 +109,14 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
   const std::size_t members =
       from_file ? spec.initial_members.size() / std::max<std::size_t>(1, starts * n) : spec.members;
   if (members < 2) throw UsageError(fmt::format("ensemble.members must be >= 2, got {}", members));
-  const std::size_t steps_per_output = whole_steps(spec.every, spec.dt, "output.every", "integrator.dt");
-  const std::size_t outputs = whole_steps(spec.length, spec.every, "run.length", "output.every") + 1;
+  const std::size_t steps_per_output =
+      whole_steps(spec.every, spec.dt, "output.every", "integrator.dt");
+  const std::size_t outputs =
+      whole_steps(spec.length, spec.every, "run.length", "output.every") + 1;
   const std::size_t steps_per_start =
-      starts > 1 ? whole_steps(spec.start_interval, spec.dt, "ensemble.start_interval", "integrator.dt") : 0;
+      starts > 1
+          ? whole_steps(spec.start_interval, spec.dt, "ensemble.start_interval", "integrator.dt")
+          : 0;
   const std::size_t spinup_steps = static_cast<std::size_t>(std::llround(spec.spinup / spec.dt));
 
   TwinExperimentResult r;
@@ -140,14 +150,16 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
 
   for (std::size_t s = 0; s < starts; ++s) {
     if (from_file) {
-      start_state.assign(spec.initial_truth.begin() + s * n, spec.initial_truth.begin() + (s + 1) * n);
+      start_state.assign(spec.initial_truth.begin() + s * n,
+                         spec.initial_truth.begin() + (s + 1) * n);
     } else if (s > 0) {
       stepper.advance(std::span<double>(start_state), truth_time, steps_per_start, spec.dt);
       truth_time += static_cast<double>(steps_per_start) * spec.dt;
     }
     if (!all_finite(start_state)) {
-      throw RuntimeError(fmt::format(
-          "the truth became non-finite before start {} (t = {}); reduce integrator.dt", s, truth_time));
+      throw RuntimeError(
+          fmt::format("the truth became non-finite before start {} (t = {}); reduce integrator.dt",
+                      s, truth_time));
     }
     r.start_times.push_back(from_file ? 0.0 : truth_time);
     const double t_start = r.start_times.back();
@@ -180,9 +192,9 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
         });
       }
       if (!all_finite(truth)) {
-        throw RuntimeError(fmt::format(
-            "the truth of start {} became non-finite at lead {}; reduce integrator.dt", s,
-            r.lead_times[k]));
+        throw RuntimeError(
+            fmt::format("the truth of start {} became non-finite at lead {}; reduce integrator.dt",
+                        s, r.lead_times[k]));
       }
       climatology.add(truth);
 
@@ -192,7 +204,8 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
         for (std::size_t m = 0; m < block.members(); ++m) {
           bool finite = true;
           for (std::size_t v = 0; v < n; ++v) finite = finite && std::isfinite(block.at(v, m));
-          if (!finite && !diverged[block.first_member() + m]) diverged[block.first_member() + m] = 2;
+          if (!finite && !diverged[block.first_member() + m])
+            diverged[block.first_member() + m] = 2;
         }
       });
       std::size_t finite_members = 0;
@@ -235,6 +248,15 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
         r.ens_max[i] = point[v].max;
       }
     }
+  }
+  // The truth's climatology also samples a stretch of 2000 output intervals
+  // after the last start, so the saturation level is well estimated even for a
+  // few short starts. It runs on from the last start state (a single member).
+  for (std::size_t k = 0; k < kClimatologyOutputs && !from_file; ++k) {
+    stepper.advance(std::span<double>(start_state), truth_time, steps_per_output, spec.dt);
+    truth_time += static_cast<double>(steps_per_output) * spec.dt;
+    if (!all_finite(start_state)) break;
+    climatology.add(start_state);
   }
   r.climatological_std = climatology.mean_std();
   r.saturation_rmse = r.climatological_std * std::sqrt(1.0 + 1.0 / static_cast<double>(members));

@@ -18,10 +18,10 @@
 namespace butterfly {
 
 struct TwinExperimentSpec {
-  double spinup = 20.0;          // time units from the system's default state to start 0
-  double length = 10.0;          // forecast length
-  double dt = 0.01;              // integrator step
-  double every = 0.1;            // output interval (a multiple of dt)
+  double spinup = 20.0;  // time units from the system's default state to start 0
+  double length = 10.0;  // forecast length
+  double dt = 0.01;      // integrator step
+  double every = 0.1;    // output interval (a multiple of dt)
   std::size_t members = 1000;
   std::size_t starts = 20;
   double start_interval = 10.0;  // truth time between starts (a multiple of dt)
@@ -49,8 +49,10 @@ struct TwinExperimentResult {
   std::vector<ScoreAccumulator> scores;           // [time], over starts then variables
   std::vector<DivergedMember> diverged;           // in (start, member) order
   std::vector<std::size_t> diverged_by_start;     // [start]
-  double climatological_std = 0.0;  // of the truth over all starts and leads, averaged over variables
-  double saturation_rmse = 0.0;     // climatological_std * sqrt(1 + 1/M): the ensemble-mean error of a saturated forecast
+  double climatological_std =
+      0.0;  // of the truth over all starts and leads, averaged over variables
+  double saturation_rmse =
+      0.0;  // climatological_std * sqrt(1 + 1/M): the ensemble-mean error of a saturated forecast
 
   std::size_t field_index(std::size_t time, std::size_t start, std::size_t var) const {
     return (time * starts + start) * variables + var;

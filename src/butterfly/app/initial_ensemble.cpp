@@ -42,37 +42,41 @@ InitialEnsemble read_initial_ensemble(const std::string& path, std::size_t varia
   }();
   for (const char* name : {"members", "truth"}) {
     if (!file.has_variable(name)) {
-      throw UsageError(fmt::format("{}: no variable '{}'; expected members (start, member, var) "
-                                   "and truth (start, var)",
-                                   path, name));
+      throw UsageError(
+          fmt::format("{}: no variable '{}'; expected members (start, member, var) "
+                      "and truth (start, var)",
+                      path, name));
     }
   }
   const auto member_dims = file.variable_dimensions("members");
   const auto truth_dims = file.variable_dimensions("truth");
-  const bool with_start = names(member_dims) == std::vector<std::string>{"start", "member", "var"} &&
-                          names(truth_dims) == std::vector<std::string>{"start", "var"};
+  const bool with_start =
+      names(member_dims) == std::vector<std::string>{"start", "member", "var"} &&
+      names(truth_dims) == std::vector<std::string>{"start", "var"};
   const bool single = names(member_dims) == std::vector<std::string>{"member", "var"} &&
                       names(truth_dims) == std::vector<std::string>{"var"};
   if (!with_start && !single) {
-    throw UsageError(fmt::format(
-        "{}: members has dimensions {} and truth {}; expected (start, member, var) and (start, var), "
-        "or (member, var) and (var)",
-        path, describe(member_dims), describe(truth_dims)));
+    throw UsageError(
+        fmt::format("{}: members has dimensions {} and truth {}; expected (start, member, var) and "
+                    "(start, var), "
+                    "or (member, var) and (var)",
+                    path, describe(member_dims), describe(truth_dims)));
   }
   InitialEnsemble e;
   e.starts = with_start ? member_dims[0].second : 1;
   e.members = member_dims[with_start ? 1 : 0].second;
   const std::size_t n = member_dims.back().second;
   if (n != variables || truth_dims.back().second != variables) {
-    throw UsageError(fmt::format("{}: var has length {}, expected {} (the system's dimension)", path,
-                                 n, variables));
+    throw UsageError(fmt::format("{}: var has length {}, expected {} (the system's dimension)",
+                                 path, n, variables));
   }
   if (with_start && truth_dims[0].second != e.starts) {
     throw UsageError(fmt::format("{}: truth has {} starts but members has {}", path,
                                  truth_dims[0].second, e.starts));
   }
   if (e.members < 2) {
-    throw UsageError(fmt::format("{}: members has {} members, expected at least 2", path, e.members));
+    throw UsageError(
+        fmt::format("{}: members has {} members, expected at least 2", path, e.members));
   }
   e.members_values = file.read_all_double("members");
   e.truth = file.read_all_double("truth");

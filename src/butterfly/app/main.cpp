@@ -1,7 +1,6 @@
 // The butterfly command: subcommands run, verify and systems. Usage errors
 // exit with status 2, run-time errors with 1, each as one line on stderr.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -28,7 +27,8 @@ int main(int argc, char** argv) {
 
   RunOptions run;
   CLI::App* run_app = app.add_subcommand("run", "Run an ensemble twin experiment");
-  run_app->add_option("config", run.config_path, "experiment config (TOML); default experiment if absent");
+  run_app->add_option("config", run.config_path,
+                      "experiment config (TOML); default experiment if absent");
   run_app->add_option("--set", run.overrides, "override a config key: section.key=value")
       ->allow_extra_args(false);
   run_app->add_option("-o,--output", run.output, "output NetCDF file")->capture_default_str();
@@ -38,10 +38,13 @@ int main(int argc, char** argv) {
 
   VerifyOptions verify;
   CLI::App* verify_app = app.add_subcommand("verify", "Score an ensemble stored in NetCDF");
-  verify_app->add_option("--forecast", verify.forecast, "NetCDF file with a 'member' dimension")->required();
-  verify_app->add_option("--truth", verify.truth, "NetCDF file with the verifying truth")->required();
+  verify_app->add_option("--forecast", verify.forecast, "NetCDF file with a 'member' dimension")
+      ->required();
+  verify_app->add_option("--truth", verify.truth, "NetCDF file with the verifying truth")
+      ->required();
   verify_app->add_option("--var", verify.var, "variable to score")->required();
-  verify_app->add_option("--truth-var", verify.truth_var, "variable in the truth file (default: --var)");
+  verify_app->add_option("--truth-var", verify.truth_var,
+                         "variable in the truth file (default: --var)");
   verify_app->add_option("-o,--output", verify.output, "write the scores to this NetCDF file");
   verify_app->add_flag("--per-point", verify.per_point, "also write scores at every point");
   verify_app->add_flag("--json", verify.json, "print the scores as JSON");

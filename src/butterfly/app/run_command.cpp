@@ -107,11 +107,12 @@ int run_command(const RunOptions& options) {
   facts.dt = config.dt;
   facts.output_path = options.output;
   facts.seconds = seconds;
-  facts.member_steps = static_cast<double>(spec.members) * static_cast<double>(spec.starts) *
-                       static_cast<double>(whole_steps(spec.length, spec.dt, "run.length", "integrator.dt"));
+  facts.member_steps =
+      static_cast<double>(spec.members) * static_cast<double>(spec.starts) *
+      static_cast<double>(whole_steps(spec.length, spec.dt, "run.length", "integrator.dt"));
   facts.threads = threads;
-  const std::string summary = options.json ? run_summary_json(facts, result, half)
-                                           : run_summary_text(facts, result, half);
+  const std::string summary =
+      options.json ? run_summary_json(facts, result, half) : run_summary_text(facts, result, half);
   std::fputs(summary.c_str(), stdout);
   return 0;
 }

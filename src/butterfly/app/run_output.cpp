@@ -7,18 +7,6 @@
 #include <numeric>
 
 namespace butterfly {
-namespace {
-
-int define_field(NetcdfFile& file, const std::string& name, const std::vector<std::string>& dims,
-                 const std::string& long_name, const std::string& units) {
-  const int id = file.define_variable(name, NC_DOUBLE, dims);
-  file.set_attribute(id, "long_name", long_name);
-  file.set_attribute(id, "units", units);
-  return id;
-}
-
-}  // namespace
-
 RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescription& d)
     : description_(d), file_(NetcdfFile::create(path)) {
   NetcdfFile& f = file_;
@@ -30,12 +18,13 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   f.define_dimension("diverged", 0);
 
   const std::string time_units = "model time units (" + d.time_units + ")";
-  time_ = define_field(f, "time", {"time"}, "forecast lead time", "1");
+  time_ = f.define_variable("time", {"time"}, "forecast lead time", "1");
   f.set_attribute(time_, "description", time_units);
   f.set_attribute(time_, "axis", "T");
   start_ = f.define_variable("start", NC_INT64, {"start"});
   f.set_attribute(start_, "long_name", "forecast start index");
-  start_time_ = define_field(f, "start_time", {"start"}, "truth time of each forecast start", "1");
+  start_time_ =
+      f.define_variable("start_time", {"start"}, "truth time of each forecast start", "1");
   var_ = f.define_variable("var", NC_INT64, {"var"});
   f.set_attribute(var_, "long_name", "state variable index");
   if (d.rank_histogram) {
@@ -48,17 +37,17 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   }
 
   const std::vector<std::string> field{"time", "start", "var"};
-  truth_ = define_field(f, "truth", field, "verifying truth (the hidden twin)", "state units");
-  ens_mean_ = define_field(f, "ens_mean", field, "ensemble mean", "state units");
-  ens_spread_ = define_field(f, "ens_spread", field, "ensemble standard deviation (ddof=1)",
-                            "state units");
+  truth_ = f.define_variable("truth", field, "verifying truth (the hidden twin)", "state units");
+  ens_mean_ = f.define_variable("ens_mean", field, "ensemble mean", "state units");
+  ens_spread_ =
+      f.define_variable("ens_spread", field, "ensemble standard deviation (ddof=1)", "state units");
   if (d.extremes) {
-    ens_min_ = define_field(f, "ens_min", field, "ensemble minimum", "state units");
-    ens_max_ = define_field(f, "ens_max", field, "ensemble maximum", "state units");
+    ens_min_ = f.define_variable("ens_min", field, "ensemble minimum", "state units");
+    ens_max_ = f.define_variable("ens_max", field, "ensemble maximum", "state units");
   }
   if (d.members_saved > 0) {
-    members_ = define_field(f, "members", {"time", "start", "member", "var"},
-                            "trajectories of the first members", "state units");
+    members_ = f.define_variable("members", {"time", "start", "member", "var"},
+                                 "trajectories of the first members", "state units");
     f.set_chunking(members_, {1, 1, d.members_saved, d.variables});
   }
   scores_.define(f, {"time"}, "", "starts and variables", d.rank_histogram);
@@ -72,8 +61,8 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   f.set_attribute(diverged_member_id_, "long_name", "global id of a diverged member");
   diverged_start_ = f.define_variable("diverged_start", NC_INT64, {"diverged"});
   f.set_attribute(diverged_start_, "long_name", "start of a diverged member");
-  diverged_lead_ = define_field(f, "diverged_lead", {"diverged"},
-                                "first output lead at which the member was non-finite", "1");
+  diverged_lead_ = f.define_variable("diverged_lead", {"diverged"},
+                                     "first output lead at which the member was non-finite", "1");
 
   f.set_attribute(NC_GLOBAL, "Conventions", "CF-1.8");
   f.set_attribute(NC_GLOBAL, "title", "butterfly twin experiment: " + d.system);
@@ -97,13 +86,15 @@ void RunOutputFile::write_members(std::size_t time_index, std::size_t start,
   if (k == 0) return;
   for (const EnsembleBlock& block : blocks) {
     for (std::size_t m = 0; m < block.members() && block.first_member() + m < k; ++m) {
-      for (std::size_t v = 0; v < n; ++v) member_buffer_[(block.first_member() + m) * n + v] = block.at(v, m);
+      for (std::size_t v = 0; v < n; ++v)
+        member_buffer_[(block.first_member() + m) * n + v] = block.at(v, m);
     }
   }
   file_.write(members_, {time_index, start, 0, 0}, {1, 1, k, n}, member_buffer_.data());
 }
 
-void RunOutputFile::finish(const TwinExperimentResult& r, std::optional<double> half_saturation_lead) {
+void RunOutputFile::finish(const TwinExperimentResult& r,
+                           std::optional<double> half_saturation_lead) {
   NetcdfFile& f = file_;
   const auto iota = [](std::size_t count) {
     std::vector<std::int64_t> v(count);

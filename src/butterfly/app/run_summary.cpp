@@ -48,10 +48,10 @@ std::string parameters_text(const RunDescription& d) {
 std::string run_summary_text(const RunFacts& facts, const TwinExperimentResult& r,
                              std::optional<double> half) {
   const RunDescription& d = facts.description;
-  std::string out = fmt::format(
-      "butterfly run: {} ({}), {} members x {} starts, {} dt={:g}, {} thread{}\n", d.system,
-      parameters_text(d), r.members, r.starts, facts.scheme, facts.dt, facts.threads,
-      facts.threads == 1 ? "" : "s");
+  std::string out =
+      fmt::format("butterfly run: {} ({}), {} members x {} starts, {} dt={:g}, {} thread{}\n",
+                  d.system, parameters_text(d), r.members, r.starts, facts.scheme, facts.dt,
+                  facts.threads, facts.threads == 1 ? "" : "s");
   out += fmt::format("{:>8} {:>10} {:>10} {:>7} {:>10} {:>10} {:>9}\n", "lead", "rmse", "spread",
                      "ssr", "crps", "crps_fair", "outliers");
   std::size_t previous = r.times;
@@ -66,8 +66,9 @@ std::string run_summary_text(const RunFacts& facts, const TwinExperimentResult& 
   }
   out += fmt::format("outlier rate of a consistent ensemble: 2/(M+1) = {:.4f}\n",
                      2.0 / (static_cast<double>(r.members) + 1.0));
-  out += fmt::format("saturation of the ensemble-mean rmse (climatological std x sqrt(1+1/M)): {:.4g}\n",
-                     r.saturation_rmse);
+  out += fmt::format(
+      "saturation of the ensemble-mean rmse (climatological std x sqrt(1+1/M)): {:.4g}\n",
+      r.saturation_rmse);
   if (half) {
     out += fmt::format("ensemble-mean error reaches half its saturation at lead {:.3f}\n", *half);
   } else {

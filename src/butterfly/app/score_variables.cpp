@@ -2,44 +2,34 @@
 #include "butterfly/app/score_variables.hpp"
 
 namespace butterfly {
-namespace {
-
-int define_score(NetcdfFile& file, const std::string& name, const std::vector<std::string>& dims,
-                 const std::string& long_name, const std::string& units) {
-  const int id = file.define_variable(name, NC_DOUBLE, dims);
-  file.set_attribute(id, "long_name", long_name);
-  file.set_attribute(id, "units", units);
-  return id;
-}
-
-}  // namespace
-
 void ScoreVariables::define(NetcdfFile& file, const std::vector<std::string>& dims,
                             const std::string& suffix, const std::string& over,
                             bool rank_histogram) {
   const std::string state = "state units";
-  rmse_ = define_score(file, "rmse" + suffix, dims,
-                       "root-mean-square error of the ensemble mean against the truth, over " + over,
-                       state);
-  spread_ = define_score(file, "spread" + suffix, dims,
-                         "square root of the mean ensemble variance (ddof=1), over " + over, state);
-  ssr_ = define_score(file, "ssr" + suffix, dims,
-                      "spread-skill ratio sqrt((M+1)/M) spread / rmse (Fortin et al. 2014), over " + over,
-                      "1");
-  crps_ = define_score(file, "crps" + suffix, dims,
-                       "continuous ranked probability score of the empirical CDF, mean over " + over,
-                       state);
-  crps_fair_ = define_score(file, "crps_fair" + suffix, dims,
-                            "fair CRPS for finite ensembles (Ferro 2014), mean over " + over, state);
-  outlier_rate_ = define_score(
-      file, "outlier_rate" + suffix, dims,
+  rmse_ = file.define_variable(
+      "rmse" + suffix, dims,
+      "root-mean-square error of the ensemble mean against the truth, over " + over, state);
+  spread_ = file.define_variable("spread" + suffix, dims,
+                                 "square root of the mean ensemble variance (ddof=1), over " + over,
+                                 state);
+  ssr_ = file.define_variable(
+      "ssr" + suffix, dims,
+      "spread-skill ratio sqrt((M+1)/M) spread / rmse (Fortin et al. 2014), over " + over, "1");
+  crps_ = file.define_variable(
+      "crps" + suffix, dims,
+      "continuous ranked probability score of the empirical CDF, mean over " + over, state);
+  crps_fair_ =
+      file.define_variable("crps_fair" + suffix, dims,
+                           "fair CRPS for finite ensembles (Ferro 2014), mean over " + over, state);
+  outlier_rate_ = file.define_variable(
+      "outlier_rate" + suffix, dims,
       "fraction of points whose truth lies outside the member range (consistent value 2/(M+1))",
       "1");
   if (!rank_histogram) return;
   std::vector<std::string> rank_dims = dims;
   rank_dims.push_back("rank");
-  rank_histogram_ = define_score(
-      file, "rank_histogram" + suffix, rank_dims,
+  rank_histogram_ = file.define_variable(
+      "rank_histogram" + suffix, rank_dims,
       "counts of the truth's rank among the members (M+1 bins, ties split evenly), over " + over,
       "count");
 }

@@ -15,12 +15,14 @@ int systems_command(bool json) {
   bool first = true;
   for (const SystemInfo& info : registered_systems()) {
     if (json) {
-      out += fmt::format("{}{{\"name\": \"{}\", \"summary\": \"{}\", \"time_units\": \"{}\", \"parameters\": [",
-                         first ? "" : ", ", info.name, info.summary, info.time_units);
+      out += fmt::format(
+          "{}{{\"name\": \"{}\", \"summary\": \"{}\", \"time_units\": \"{}\", \"parameters\": [",
+          first ? "" : ", ", info.name, info.summary, info.time_units);
       bool first_parameter = true;
       for (const ParameterSpec& p : info.parameters) {
         out += fmt::format(
-            "{}{{\"name\": \"{}\", \"default\": {}, \"meaning\": \"{}\", \"units\": \"{}\", \"integer\": {}}}",
+            "{}{{\"name\": \"{}\", \"default\": {}, \"meaning\": \"{}\", \"units\": \"{}\", "
+            "\"integer\": {}}}",
             first_parameter ? "" : ", ", p.name, p.default_value, p.meaning, p.units,
             p.integer ? "true" : "false");
         first_parameter = false;
@@ -29,8 +31,8 @@ int systems_command(bool json) {
     } else {
       out += fmt::format("{}\n  {}\n  time: {}\n", info.name, info.summary, info.time_units);
       for (const ParameterSpec& p : info.parameters) {
-        out += fmt::format("    {:<10} default {:<10g} {} [{}]\n", p.name, p.default_value, p.meaning,
-                           p.units);
+        out += fmt::format("    {:<10} default {:<10g} {} [{}]\n", p.name, p.default_value,
+                           p.meaning, p.units);
       }
     }
     first = false;

@@ -28,7 +28,8 @@ using Dims = std::vector<std::pair<std::string, std::size_t>>;
 
 std::string describe(const Dims& dims) {
   std::string out;
-  for (const auto& [name, length] : dims) out += fmt::format("{}{}={}", out.empty() ? "" : ", ", name, length);
+  for (const auto& [name, length] : dims)
+    out += fmt::format("{}{}={}", out.empty() ? "" : ", ", name, length);
   return "(" + out + ")";
 }
 
@@ -58,11 +59,12 @@ int verify_command(const VerifyOptions& o) {
     throw UsageError(fmt::format("{}: no variable '{}'", o.truth, truth_var));
   }
   const Dims fdims = forecast.variable_dimensions(o.var);
-  const auto member_it = std::find_if(fdims.begin(), fdims.end(),
-                                      [](const auto& d) { return d.first == "member"; });
+  const auto member_it =
+      std::find_if(fdims.begin(), fdims.end(), [](const auto& d) { return d.first == "member"; });
   if (member_it == fdims.end()) {
-    throw UsageError(fmt::format("{}: variable '{}' has dimensions {}, expected a 'member' dimension",
-                                 o.forecast, o.var, describe(fdims)));
+    throw UsageError(
+        fmt::format("{}: variable '{}' has dimensions {}, expected a 'member' dimension",
+                    o.forecast, o.var, describe(fdims)));
   }
   const std::size_t member_axis = static_cast<std::size_t>(member_it - fdims.begin());
   const std::size_t members = member_it->second;
@@ -70,11 +72,13 @@ int verify_command(const VerifyOptions& o) {
   expected.erase(expected.begin() + static_cast<std::ptrdiff_t>(member_axis));
   const Dims tdims = truth_file.variable_dimensions(truth_var);
   if (tdims != expected) {
-    throw UsageError(fmt::format("{}: variable '{}' has dimensions {}, expected {} (the forecast's without 'member')",
-                                 o.truth, truth_var, describe(tdims), describe(expected)));
+    throw UsageError(fmt::format(
+        "{}: variable '{}' has dimensions {}, expected {} (the forecast's without 'member')",
+        o.truth, truth_var, describe(tdims), describe(expected)));
   }
   if (members < 2) {
-    throw UsageError(fmt::format("{}: '{}' has {} members, expected at least 2", o.forecast, o.var, members));
+    throw UsageError(
+        fmt::format("{}: '{}' has {} members, expected at least 2", o.forecast, o.var, members));
   }
 
   // Strides of the forecast in element units, and the truth axis -> forecast axis map.
@@ -123,8 +127,9 @@ int verify_command(const VerifyOptions& o) {
       }
       left_out[p] = members - count;
       if (count < 2) {
-        throw UsageError(fmt::format("{}: '{}' has fewer than 2 finite members at flat truth index {}",
-                                     o.forecast, o.var, p));
+        throw UsageError(
+            fmt::format("{}: '{}' has fewer than 2 finite members at flat truth index {}",
+                        o.forecast, o.var, p));
       }
       scores[p] = score_point(std::span<double>(values.data(), count), tvalues[p]);
     }
@@ -172,13 +177,15 @@ int verify_command(const VerifyOptions& o) {
     out.set_attribute(NC_GLOBAL, "forecast", o.forecast);
     out.set_attribute(NC_GLOBAL, "truth", o.truth);
     out.set_attribute(NC_GLOBAL, "ensemble_members", static_cast<std::int64_t>(members));
-    out.set_attribute(NC_GLOBAL, "non_finite_members_left_out", static_cast<std::int64_t>(non_finite));
+    out.set_attribute(NC_GLOBAL, "non_finite_members_left_out",
+                      static_cast<std::int64_t>(non_finite));
     out.end_definitions();
     if (time_var >= 0) {
       std::vector<double> t(times);
       for (std::size_t k = 0; k < times; ++k) t[k] = static_cast<double>(k);
       for (NetcdfFile* source : {&truth_file, &forecast}) {
-        if (source->has_variable("time") && source->variable_dimensions("time") == Dims{{"time", times}}) {
+        if (source->has_variable("time") &&
+            source->variable_dimensions("time") == Dims{{"time", times}}) {
           t = source->read_all_double("time");
           break;
         }
@@ -210,7 +217,8 @@ int verify_command(const VerifyOptions& o) {
     };
     text = fmt::format(
         "{{\"forecast\": \"{}\", \"var\": \"{}\", \"members\": {}, \"points\": {}, \"times\": {}, "
-        "\"rmse\": {}, \"spread\": {}, \"ssr\": {}, \"crps\": {}, \"crps_fair\": {}, \"outlier_rate\": {}, "
+        "\"rmse\": {}, \"spread\": {}, \"ssr\": {}, \"crps\": {}, \"crps_fair\": {}, "
+        "\"outlier_rate\": {}, "
         "\"expected_outlier_rate\": {}, \"non_finite_members_left_out\": {}}}\n",
         o.forecast, o.var, members, points, times,
         series([](const ScoreAccumulator& s) { return s.rmse(); }),

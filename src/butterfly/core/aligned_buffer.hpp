@@ -16,7 +16,8 @@ class AlignedBuffer {
   AlignedBuffer() = default;
   explicit AlignedBuffer(std::size_t size) : size_(size) {
     if (size == 0) return;
-    const std::size_t bytes = (size * sizeof(double) + kRowAlignment - 1) / kRowAlignment * kRowAlignment;
+    const std::size_t bytes =
+        (size * sizeof(double) + kRowAlignment - 1) / kRowAlignment * kRowAlignment;
     data_.reset(static_cast<double*>(std::aligned_alloc(kRowAlignment, bytes)));
     if (!data_) throw std::bad_alloc();
     std::memset(data_.get(), 0, bytes);

@@ -4,9 +4,9 @@
 // count, block size or rank count (DESIGN invariant 3).
 #pragma once
 
-#include <Random123/boxmuller.hpp>
 #include <Random123/philox.h>
 
+#include <Random123/boxmuller.hpp>
 #include <cstddef>
 #include <cstdint>
 

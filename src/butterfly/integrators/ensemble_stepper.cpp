@@ -13,7 +13,8 @@ std::vector<std::string_view> stepper_schemes() { return {ClassicRk4Tableau::nam
 
 std::unique_ptr<EnsembleStepper> make_stepper(const AnySystem& system, std::string_view scheme) {
   if (scheme != ClassicRk4Tableau::name) {
-    throw UsageError(fmt::format("integrator.scheme: unknown scheme '{}'; expected one of rk4", scheme));
+    throw UsageError(
+        fmt::format("integrator.scheme: unknown scheme '{}'; expected one of rk4", scheme));
   }
   return std::visit(
       [](const auto& s) -> std::unique_ptr<EnsembleStepper> {

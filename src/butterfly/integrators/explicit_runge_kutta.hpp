@@ -27,23 +27,25 @@ void explicit_rk_step(const System& system, T* x, double t, double h, T* work, s
             for (std::size_t i = 0; i < n; ++i) {
               T y = x[i];
               [&]<std::size_t... J>(std::index_sequence<J...>) {
-                ((Tableau::a[s][J] != 0.0 ? (y += (h * Tableau::a[s][J]) * work[J * n + i], 0)
-                                          : 0),
+                ((Tableau::a[s][J] != 0.0 ? (y += (h * Tableau::a[s][J]) * work[J * n + i], 0) : 0),
                  ...);
-              }(std::make_index_sequence<s>());
+              }
+              (std::make_index_sequence<s>());
               stage_state[i] = y;
             }
             system.rhs(static_cast<const T*>(stage_state), k_s, t + Tableau::c[s] * h);
           }
         }(),
         ...);
-  }(std::make_index_sequence<stages>());
+  }
+  (std::make_index_sequence<stages>());
 
   for (std::size_t i = 0; i < n; ++i) {
     T increment = Tableau::b[0] * work[i];
     [&]<std::size_t... S>(std::index_sequence<S...>) {
       ((increment += Tableau::b[S + 1] * work[(S + 1) * n + i]), ...);
-    }(std::make_index_sequence<stages - 1>());
+    }
+    (std::make_index_sequence<stages - 1>());
     x[i] += h * increment;
   }
 }

@@ -100,6 +100,14 @@ int NetcdfFile::define_variable(const std::string& name, nc_type type,
   return varid;
 }
 
+int NetcdfFile::define_variable(const std::string& name, const std::vector<std::string>& dims,
+                                const std::string& long_name, const std::string& units) {
+  const int id = define_variable(name, NC_DOUBLE, dims);
+  set_attribute(id, "long_name", long_name);
+  set_attribute(id, "units", units);
+  return id;
+}
+
 void NetcdfFile::set_compression(int var, int level, bool shuffle) {
   require_open("cannot set compression");
   const std::string what = fmt::format("cannot set compression of '{}'", variable_name(var));

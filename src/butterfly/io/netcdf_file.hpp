@@ -51,6 +51,9 @@ class NetcdfFile {
   // Defines a variable of `type` (NC_DOUBLE, NC_INT, NC_INT64, ...) over the
   // named dimensions, slowest-varying first; returns its id.
   int define_variable(const std::string& name, nc_type type, const std::vector<std::string>& dims);
+  // A double variable with the CF attributes long_name and units.
+  int define_variable(const std::string& name, const std::vector<std::string>& dims,
+                      const std::string& long_name, const std::string& units);
   // Compresses a variable with zlib at `level` (1-9; 0 = none), with the byte
   // shuffle filter that helps floating-point data.
   void set_compression(int var, int level, bool shuffle = true);

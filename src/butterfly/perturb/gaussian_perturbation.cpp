@@ -7,8 +7,8 @@
 
 namespace butterfly {
 
-void draw_analysis(const GaussianPerturbation& law, std::uint32_t start, std::span<const double> truth,
-                   std::span<double> analysis) {
+void draw_analysis(const GaussianPerturbation& law, std::uint32_t start,
+                   std::span<const double> truth, std::span<double> analysis) {
   std::vector<double> z(truth.size());
   CounterRng(law.seed, 0, Purpose::analysis_error, start).normals(z.data(), z.size());
   for (std::size_t v = 0; v < truth.size(); ++v) analysis[v] = truth[v] + law.amplitude * z[v];

@@ -18,8 +18,8 @@ struct GaussianPerturbation {
 };
 
 // analysis = truth + amplitude * z, with z keyed by (seed, start, analysis purpose).
-void draw_analysis(const GaussianPerturbation& law, std::uint32_t start, std::span<const double> truth,
-                   std::span<double> analysis);
+void draw_analysis(const GaussianPerturbation& law, std::uint32_t start,
+                   std::span<const double> truth, std::span<double> analysis);
 
 // Fills every member of the block (global ids block.first_member() + m) with
 // analysis + amplitude * z_j, z_j keyed by (seed, member id or pair id, start);

@@ -47,8 +47,13 @@ void comparison_sort(std::span<double> values) {
 
 void radix_sort(std::span<double> values) {
   const std::size_t n = values.size();
-  std::vector<std::uint64_t> keys(n);
-  std::vector<std::uint64_t> scratch(n);
+  // Per-thread buffers that only grow: freeing and re-allocating them on every
+  // call made glibc return memory to the kernel, and the resulting TLB
+  // shootdowns serialised the scoring threads (measured: 2 threads no faster than 1).
+  thread_local std::vector<std::uint64_t> keys;
+  thread_local std::vector<std::uint64_t> scratch;
+  keys.resize(std::max(keys.size(), n));
+  scratch.resize(std::max(scratch.size(), n));
   // One pass counts the digits of all 8 bytes.
   std::array<std::array<std::size_t, 256>, 8> counts{};
   for (std::size_t i = 0; i < n; ++i) {
@@ -61,7 +66,10 @@ void radix_sort(std::span<double> values) {
     if (count[(keys[0] >> shift) & 0xff] == n) continue;  // every key has the same digit
     std::size_t offset = 0;
     for (auto& c : count) offset += std::exchange(c, offset);
-    for (std::uint64_t k : keys) scratch[count[(k >> shift) & 0xff]++] = k;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t k = keys[i];
+      scratch[count[(k >> shift) & 0xff]++] = k;
+    }
     keys.swap(scratch);
   }
   for (std::size_t i = 0; i < n; ++i) values[i] = from_key(keys[i]);

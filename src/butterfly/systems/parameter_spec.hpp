@@ -14,7 +14,7 @@ struct ParameterSpec {
   double default_value;
   std::string_view meaning;
   std::string_view units;
-  bool integer = false;  // e.g. a number of variables
+  bool integer = false;     // e.g. a number of variables
   double minimum = -1e300;  // smallest allowed value (inclusive)
 };
 

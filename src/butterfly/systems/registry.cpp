@@ -32,7 +32,8 @@ auto resolved_values(const ParameterOverrides& overrides) {
     }
     if (!index) {
       std::string valid;
-      for (const auto& p : S::parameters) valid += (valid.empty() ? "" : ", ") + std::string(p.name);
+      for (const auto& p : S::parameters)
+        valid += (valid.empty() ? "" : ", ") + std::string(p.name);
       throw UsageError(fmt::format("system.{}: unknown parameter of {}; expected one of {}", key,
                                    S::name, valid));
     }
@@ -59,7 +60,8 @@ AnySystem make_by_name(std::string_view name, const ParameterOverrides& override
     for (const auto& info : registered_systems()) {
       valid += (valid.empty() ? "" : ", ") + std::string(info.name);
     }
-    throw UsageError(fmt::format("system.name: unknown system '{}'; expected one of {}", name, valid));
+    throw UsageError(
+        fmt::format("system.name: unknown system '{}'; expected one of {}", name, valid));
   } else {
     using S = std::variant_alternative_t<I, AnySystem>;
     if (S::name == name) return AnySystem(std::in_place_index<I>, resolved_values<S>(overrides));
