@@ -9,7 +9,9 @@ Runs, in one go:
   2. the same with an output every 0.1 time units (101 outputs: ten times the scoring and I/O);
   3. numpy_l96_peer.py at the same member count (DAPPER-style numpy RK4, no scoring, no I/O);
 then prints the rates, the butterfly/numpy ratio and the fraction of the machine's
-double-precision peak that the butterfly run reaches.
+double-precision peak that the butterfly run reaches -- with everything included, and for the
+kernel alone, estimated by extrapolating the wall times of runs 1 and 2 (11 and 101 outputs)
+linearly to zero outputs.
 
 Flops per member-step, counted by hand from the code (a fused multiply-add counts 2):
   src/butterfly/systems/lorenz96.hpp, rhs: dxdt_i = (x_{i+1} - x_{i-2}) x_{i-1} - x_i + F
@@ -133,6 +135,15 @@ def main():
           f"{peak / 1e9:.1f} GFLOP/s")
     print(f"butterfly (output every 1): {flops / 1e9:.2f} GFLOP/s = {100 * flops / peak:.1f} % "
           f"of peak (a lower bound for the kernel: the rate includes scoring and output)")
+    # Kernel alone, by linear extrapolation of the wall time to zero outputs:
+    # seconds = kernel + outputs x (scoring + writing one output), with 11 and 101 outputs.
+    per_output = (b01["seconds"] - b1["seconds"]) / (101 - 11)
+    kernel_seconds = b1["seconds"] - 11 * per_output
+    kernel_rate = rate1 * b1["seconds"] / kernel_seconds if kernel_seconds > 0 else float("nan")
+    kernel_flops = kernel_rate * FLOPS_PER_MEMBER_STEP
+    print(f"kernel alone (extrapolated to no outputs; {1e3 * per_output:.1f} ms per output): "
+          f"{kernel_rate:.4g} member-steps/s = {kernel_flops / 1e9:.2f} GFLOP/s = "
+          f"{100 * kernel_flops / peak:.1f} % of peak")
     if args.json:
         print(json.dumps({
             "cpu": model, "cores": cores, "cpu_mhz": mhz, "members": args.members,
@@ -142,6 +153,8 @@ def main():
             "numpy_member_steps_per_second": rate_np, "ratio": rate1 / rate_np,
             "flops_per_member_step": FLOPS_PER_MEMBER_STEP, "gflops": flops / 1e9,
             "peak_gflops": peak / 1e9, "fraction_of_peak": flops / peak,
+            "kernel_member_steps_per_second": kernel_rate,
+            "kernel_fraction_of_peak": kernel_flops / peak,
         }))
 
 

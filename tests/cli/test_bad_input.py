@@ -10,14 +10,17 @@ Every case checks the whole error contract:
   * nothing on stdout (no summary for a run that did not happen);
   * nothing left in the output directory: neither the output file nor a temporary
     `.NAME.tmp-*` beside it (inputs live in a separate directory).
+Also: a failed run leaves an existing file at the output path untouched, and a run
+interrupted with SIGINT (Ctrl-C) fails and removes its temporary.
 
 Run by ctest with BUTTERFLY (the executable) and BUTTERFLY_SOURCE set; by hand:
   BUTTERFLY=build/butterfly BUTTERFLY_SOURCE=. /usr/bin/python3 tests/cli/test_bad_input.py
 """
 import os
-import re
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 import warnings
 
@@ -161,6 +164,19 @@ class RunBadInputTest(ErrorContractCase):
         self.assert_error(self.run_args(*sets("integrator.dt=-0.01")), 2,
                           ["integrator.dt", "-0.01"])
 
+    def test_tiny_dt_is_refused_not_run(self):
+        # 1e-300 would need ~1e299 steps: refused up front instead of hanging.
+        self.assert_error(self.run_args(*sets("integrator.dt=1e-300")), 2,
+                          ["integrator.dt", "steps"])
+
+    def test_system_too_large(self):
+        self.assert_error(self.run_args(*sets("system.n=1e9")), 2, ["system.n", "at most"])
+
+    def test_ensemble_larger_than_memory(self):
+        # A run-time limit of this machine, said before anything runs.
+        self.assert_error(self.run_args(*sets("ensemble.members=1000000000")), 1,
+                          ["ensemble.members", "GB"])
+
     def test_every_not_multiple_of_dt(self):
         self.assert_error(self.run_args(*sets("output.every=0.015")), 2,
                           ["output.every", "0.015", "integrator.dt"])
@@ -231,6 +247,34 @@ class RunBadInputTest(ErrorContractCase):
         # dt = 0.5 makes RK4 on Lorenz-96 diverge during the spin-up, after the output's
         # temporary file was created: it must be removed.
         self.assert_error(self.run_args(*sets("integrator.dt=0.5")), 1, ["dt"])
+
+    def test_interrupted_run_leaves_no_temporary(self):
+        # Ctrl-C during a long run (DESIGN invariant 6: nothing half-written is left behind):
+        # once the temporary output exists, SIGINT must end the run with a failure status
+        # and remove the temporary; no output file appears.
+        args = [BUTTERFLY, "run", "--set", "ensemble.members=100000", "--set", "ensemble.starts=1",
+                "--set", "run.spinup=1", "--set", "run.length=20", "--set", "output.every=1",
+                "--threads", "2", "-o", self.out]
+        p = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while not os.listdir(self.outdir) and time.monotonic() < deadline:
+                if p.poll() is not None:
+                    self.fail(f"the run ended before it could be interrupted: {p.stderr.read()}")
+                time.sleep(0.01)
+            self.assertTrue(os.listdir(self.outdir), "no temporary output appeared")
+            self.assertFalse(os.path.exists(self.out), "output committed before the run ended")
+            time.sleep(0.2)  # well into the integration
+            p.send_signal(signal.SIGINT)
+            _, stderr = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertNotEqual(p.returncode, 0, "an interrupted run reported success")
+        self.assertEqual(os.listdir(self.outdir), [],
+                         f"left behind after SIGINT (status {p.returncode}, stderr {stderr!r})")
 
     def test_failed_run_keeps_existing_output(self):
         # "nothing is written in its place": an existing file at the output path survives.

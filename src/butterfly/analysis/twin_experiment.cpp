@@ -61,6 +61,13 @@ struct Climatology {
 std::size_t whole_steps(double span, double step, const char* what, const char* step_name) {
   const double ratio = span / step;
   const double rounded = std::round(ratio);
+  // More steps than this would run for days per member; it also keeps the
+  // conversion to an integer defined.
+  constexpr double kMaxSteps = 1e12;
+  if (!(ratio <= kMaxSteps)) {
+    throw UsageError(fmt::format("{} = {} needs {:.3g} steps of {} = {}; expected at most {:g}",
+                                 what, span, ratio, step_name, step, kMaxSteps));
+  }
   if (!(std::abs(ratio - rounded) <= 1e-9 * std::max(1.0, ratio))) {
     throw UsageError(
         fmt::format("{} = {} is not a whole multiple of {} = {}", what, span, step_name, step));
@@ -87,6 +94,10 @@ void check_twin_experiment(const TwinExperimentSpec& spec, std::size_t variables
     throw UsageError(fmt::format("run.length must be > 0, got {}", spec.length));
   if (!(spec.spinup >= 0.0))
     throw UsageError(fmt::format("run.spinup must be >= 0, got {}", spec.spinup));
+  if (!(spec.spinup / spec.dt <= 1e12)) {
+    throw UsageError(fmt::format("run.spinup = {} needs more than 1e12 steps of integrator.dt = {}",
+                                 spec.spinup, spec.dt));
+  }
   whole_steps(spec.every, spec.dt, "output.every", "integrator.dt");
   whole_steps(spec.length, spec.every, "run.length", "output.every");
   if (!from_file && spec.starts > 1) {
@@ -157,9 +168,9 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       truth_time += static_cast<double>(steps_per_start) * spec.dt;
     }
     if (!all_finite(start_state)) {
-      throw RuntimeError(
-          fmt::format("the truth became non-finite before start {} (t = {}); reduce integrator.dt",
-                      s, truth_time));
+      throw RuntimeError(fmt::format(
+          "the truth became non-finite before start {} (t = {:g}); reduce integrator.dt", s,
+          truth_time));
     }
     r.start_times.push_back(from_file ? 0.0 : truth_time);
     const double t_start = r.start_times.back();
@@ -192,9 +203,9 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
         });
       }
       if (!all_finite(truth)) {
-        throw RuntimeError(
-            fmt::format("the truth of start {} became non-finite at lead {}; reduce integrator.dt",
-                        s, r.lead_times[k]));
+        throw RuntimeError(fmt::format(
+            "the truth of start {} became non-finite at lead {:g}; reduce integrator.dt", s,
+            r.lead_times[k]));
       }
       climatology.add(truth);
 
@@ -219,7 +230,7 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       }
       if (finite_members < 2) {
         throw RuntimeError(fmt::format(
-            "start {}: only {} of {} members are finite at lead {}; reduce integrator.dt", s,
+            "start {}: only {} of {} members are finite at lead {:g}; reduce integrator.dt", s,
             finite_members, members, r.lead_times[k]));
       }
 

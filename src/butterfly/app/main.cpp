@@ -9,6 +9,7 @@
 #include "butterfly/app/systems_command.hpp"
 #include "butterfly/app/verify_command.hpp"
 #include "butterfly/core/error.hpp"
+#include "butterfly/io/atomic_output.hpp"
 
 namespace {
 
@@ -55,6 +56,16 @@ int main(int argc, char** argv) {
   CLI::App* systems_app = app.add_subcommand("systems", "List the systems and their parameters");
   systems_app->add_flag("--json", systems_json, "print as JSON");
 
+  // CLI11 would only say "a subcommand is required": name the unknown one.
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string command = argv[1];
+    if (command != "run" && command != "verify" && command != "systems") {
+      return fail(
+          2, ("unknown subcommand '" + command + "'; expected run, verify or systems").c_str());
+    }
+  }
+  remove_temporaries_on_signals();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,7 +82,7 @@ int main(int argc, char** argv) {
   } catch (const RuntimeError& e) {
     return fail(1, e.what());
   } catch (const std::bad_alloc&) {
-    return fail(1, "out of memory; reduce ensemble.members or run.block_size");
+    return fail(1, "out of memory; reduce ensemble.members or the system's size");
   } catch (const std::exception& e) {
     return fail(1, e.what());
   }

@@ -3,6 +3,7 @@
 #include "butterfly/app/run_command.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -51,6 +52,17 @@ int run_command(const RunOptions& options) {
   if (config.members_saved > spec.members) {
     throw UsageError(fmt::format("output.members_saved = {} exceeds the {} members",
                                  config.members_saved, spec.members));
+  }
+
+  // Refuse before starting when one start's ensemble cannot fit in memory.
+  const double state_bytes = static_cast<double>(spec.members) * static_cast<double>(n) * 8.0;
+  const double machine_bytes = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) *
+                               static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+  if (machine_bytes > 0 && state_bytes > 0.9 * machine_bytes) {
+    throw RuntimeError(fmt::format(
+        "the ensemble state needs {:.3g} GB ({} members x {} variables x 8 bytes) but the machine "
+        "has {:.3g} GB; reduce ensemble.members",
+        state_bytes / 1e9, spec.members, n, machine_bytes / 1e9));
   }
 
   RunDescription description;

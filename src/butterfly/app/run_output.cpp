@@ -22,17 +22,21 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   f.set_attribute(time_, "description", time_units);
   f.set_attribute(time_, "axis", "T");
   start_ = f.define_variable("start", NC_INT64, {"start"});
+  f.set_attribute(start_, "units", "1");
   f.set_attribute(start_, "long_name", "forecast start index");
   start_time_ =
       f.define_variable("start_time", {"start"}, "truth time of each forecast start", "1");
   var_ = f.define_variable("var", NC_INT64, {"var"});
+  f.set_attribute(var_, "units", "1");
   f.set_attribute(var_, "long_name", "state variable index");
   if (d.rank_histogram) {
     rank_ = f.define_variable("rank", NC_INT64, {"rank"});
+    f.set_attribute(rank_, "units", "1");
     f.set_attribute(rank_, "long_name", "number of members below the truth");
   }
   if (d.members_saved > 0) {
     member_ = f.define_variable("member", NC_INT64, {"member"});
+    f.set_attribute(member_, "units", "1");
     f.set_attribute(member_, "long_name", "global member id");
   }
 
@@ -55,11 +59,14 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   scores_by_start_.define(f, {"time", "start"}, "_by_start", "variables", false);
 
   diverged_members_ = f.define_variable("diverged_members", NC_INT64, {"start"});
+  f.set_attribute(diverged_members_, "units", "1");
   f.set_attribute(diverged_members_, "long_name",
                   "members whose state became NaN/Inf, left out of the scores");
   diverged_member_id_ = f.define_variable("diverged_member_id", NC_INT64, {"diverged"});
+  f.set_attribute(diverged_member_id_, "units", "1");
   f.set_attribute(diverged_member_id_, "long_name", "global id of a diverged member");
   diverged_start_ = f.define_variable("diverged_start", NC_INT64, {"diverged"});
+  f.set_attribute(diverged_start_, "units", "1");
   f.set_attribute(diverged_start_, "long_name", "start of a diverged member");
   diverged_lead_ = f.define_variable("diverged_lead", {"diverged"},
                                      "first output lead at which the member was non-finite", "1");

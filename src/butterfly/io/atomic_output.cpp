@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -36,6 +37,60 @@ int sync_path(const std::filesystem::path& path, int flags) {
 
 }  // namespace
 
+namespace {
+
+// The temporaries a signal handler must remove. A signal handler may only use
+// async-signal-safe calls, so the paths live in fixed buffers claimed with
+// atomics (a process-wide table: signals are process-wide too).
+constexpr std::size_t kMaxLiveTemporaries = 16;
+constexpr std::size_t kMaxPathBytes = 4096;
+struct LiveTemporary {
+  std::atomic<bool> used{false};
+  std::atomic<bool> ready{false};
+  char path[kMaxPathBytes];
+};
+LiveTemporary live_temporaries[kMaxLiveTemporaries];
+
+void register_temporary(const std::filesystem::path& path) {
+  const std::string text = path.string();
+  if (text.size() + 1 > kMaxPathBytes) return;
+  for (LiveTemporary& slot : live_temporaries) {
+    bool expected = false;
+    if (slot.used.compare_exchange_strong(expected, true)) {
+      std::memcpy(slot.path, text.c_str(), text.size() + 1);
+      slot.ready.store(true);
+      return;
+    }
+  }
+}
+
+void unregister_temporary(const std::filesystem::path& path) {
+  const std::string text = path.string();
+  for (LiveTemporary& slot : live_temporaries) {
+    if (slot.ready.load() && text == slot.path) {
+      slot.ready.store(false);
+      slot.used.store(false);
+      return;
+    }
+  }
+}
+
+extern "C" void remove_temporaries_and_die(int signal) {
+  for (LiveTemporary& slot : live_temporaries) {
+    if (slot.ready.load()) ::unlink(slot.path);
+  }
+  constexpr char message[] = "butterfly: interrupted by a signal; no output written\n";
+  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+}  // namespace
+
+void remove_temporaries_on_signals() {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, remove_temporaries_and_die);
+}
+
 AtomicOutput::AtomicOutput(std::filesystem::path final_path) : final_path_(std::move(final_path)) {
   if (final_path_.filename().empty()) {
     fail(final_path_, "cannot write output (the path names a directory, expected a file name)");
@@ -61,6 +116,7 @@ AtomicOutput::AtomicOutput(std::filesystem::path final_path) : final_path_(std::
   }
   temp_path_ = directory / fmt::format(".{}.tmp-{}-{}", final_path_.filename().string(),
                                        static_cast<long>(::getpid()), temp_counter++);
+  register_temporary(temp_path_);
 }
 
 AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
@@ -74,6 +130,7 @@ AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
 
 AtomicOutput::~AtomicOutput() {
   if (committed_ || temp_path_.empty()) return;
+  unregister_temporary(temp_path_);
   std::error_code ec;
   std::filesystem::remove(temp_path_, ec);
 }
@@ -97,6 +154,7 @@ void AtomicOutput::commit() {
                                   temp_path_.string(), ec.message()));
   }
   committed_ = true;
+  unregister_temporary(temp_path_);
   // Make the rename itself durable; some file systems refuse to sync a
   // directory, which costs only durability, not correctness.
   sync_path(temp_path_.parent_path().empty() ? "." : temp_path_.parent_path(),

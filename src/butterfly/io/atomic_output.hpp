@@ -41,4 +41,9 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+// Installs SIGINT, SIGTERM and SIGHUP handlers that remove every temporary of
+// a live AtomicOutput, say so in one line on stderr and then die of the same
+// signal, so an interrupted run leaves nothing behind. Call once, from main.
+void remove_temporaries_on_signals();
+
 }  // namespace butterfly

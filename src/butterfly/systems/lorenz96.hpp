@@ -19,7 +19,7 @@ class Lorenz96 {
       "Lorenz (1996) ring of N advected, damped and forced variables (ECMWF Seminar)";
   static constexpr std::string_view time_units = "1 unit = 5 days of atmospheric error growth";
   static constexpr std::array<ParameterSpec, 2> parameters{{
-      {"n", 40.0, "number of variables on the ring", "1", true, 4.0},
+      {"n", 40.0, "number of variables on the ring", "1", true, 4.0, 1e7},
       {"forcing", 8.0, "constant forcing F (chaotic for F > about 5)", "1", false, -1e300},
   }};
 

@@ -16,6 +16,7 @@ struct ParameterSpec {
   std::string_view units;
   bool integer = false;     // e.g. a number of variables
   double minimum = -1e300;  // smallest allowed value (inclusive)
+  double maximum = 1e300;   // largest allowed value (inclusive)
 };
 
 // Parameter values in the order of a system's ParameterSpec table.

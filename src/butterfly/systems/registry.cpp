@@ -48,6 +48,10 @@ auto resolved_values(const ParameterOverrides& overrides) {
       throw UsageError(
           fmt::format("system.{}: must be at least {}, got {}", key, spec.minimum, value));
     }
+    if (value > spec.maximum) {
+      throw UsageError(
+          fmt::format("system.{}: must be at most {:g}, got {:g}", key, spec.maximum, value));
+    }
     values[*index] = value;
   }
   return values;
