@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "butterfly/core/error.hpp"
-#include "butterfly/stats/radix_sort.hpp"
+#include "butterfly/stats/total_order_sort.hpp"
 
 namespace butterfly {
 namespace {

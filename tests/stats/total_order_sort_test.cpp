@@ -1,6 +1,6 @@
 // Tests of sort_total_order against std::sort with an IEEE totalOrder comparator, on both the
-// comparison-sort and the radix-sort sizes.
-#include "butterfly/stats/radix_sort.hpp"
+// std::sort and the vectorised-sort (VQSort) sizes.
+#include "butterfly/stats/total_order_sort.hpp"
 
 #include <gtest/gtest.h>
 
@@ -72,9 +72,9 @@ std::vector<double> awkward_values(std::size_t n, std::mt19937_64& rng, bool wit
   return v;
 }
 
-TEST(RadixSortTest, MatchesTotalOrderReference) {
+TEST(TotalOrderSort, MatchesTotalOrderReference) {
   std::mt19937_64 rng(5);
-  for (std::size_t n : {0, 1, 2, 3, 100, 4095, 4096, 4097, 20000, 100000}) {
+  for (std::size_t n : {0, 1, 2, 3, 100, 1023, 1024, 1025, 4096, 20000, 100000}) {
     for (bool with_nan : {false, true}) {
       std::vector<double> v = awkward_values(n, rng, with_nan);
       const std::vector<double> expected = reference_sorted(v);
@@ -84,9 +84,9 @@ TEST(RadixSortTest, MatchesTotalOrderReference) {
   }
 }
 
-// Radix passes whose digit is the same in every key are skipped: constant data, and data that
-// differ only in the lowest or only in the highest byte.
-TEST(RadixSortTest, SkipsConstantDigits) {
+// Degenerate data: constant values, and values that differ only in the lowest or only in
+// the highest byte of their bit pattern.
+TEST(TotalOrderSort, DegenerateData) {
   std::mt19937_64 rng(11);
   const std::size_t n = 10000;
   std::vector<double> constant(n, 280.15);
@@ -102,7 +102,7 @@ TEST(RadixSortTest, SkipsConstantDigits) {
   }
 }
 
-TEST(RadixSortTest, PermutationsGiveIdenticalBits) {
+TEST(TotalOrderSort, PermutationsGiveIdenticalBits) {
   std::mt19937_64 rng(17);
   for (std::size_t n : {50, 10000}) {
     std::vector<double> v = awkward_values(n, rng, false);
