@@ -11,7 +11,8 @@ namespace butterfly {
 
 std::vector<std::string_view> stepper_schemes() { return {ClassicRk4Tableau::name}; }
 
-std::unique_ptr<EnsembleStepper> make_stepper(const AnySystem& system, std::string_view scheme) {
+std::unique_ptr<EnsembleStepper> make_stepper(const AnySystem& system, std::string_view scheme,
+                                              const StepperOptions& /*options*/) {
   if (scheme != ClassicRk4Tableau::name) {
     throw UsageError(
         fmt::format("integrator.scheme: unknown scheme '{}'; expected one of rk4", scheme));
