@@ -16,6 +16,7 @@ namespace butterfly {
 enum class Purpose : std::uint32_t {
   analysis_error = 1,       // the analysis = truth + one draw of the error law
   member_perturbation = 2,  // member j = analysis + its own draw
+  model_noise = 3,          // stochastic forcing: stream = step index
   test = 255,
 };
 
