@@ -178,7 +178,7 @@ class RunBadInputTest(ErrorContractCase):
                           ["ensemble.members", "GB"])
 
     def test_every_not_multiple_of_dt(self):
-        self.assert_error(self.run_args(*sets("output.every=0.015")), 2,
+        self.assert_error(self.run_args(*sets("output.every=0.015", "run.length=0.03")), 2,
                           ["output.every", "0.015", "integrator.dt"])
 
     def test_length_not_multiple_of_every(self):

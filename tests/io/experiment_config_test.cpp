@@ -20,7 +20,7 @@ using Parameters = std::vector<std::pair<std::string, double>>;
 auto settings(const ExperimentConfig& c) {
   return std::tuple(c.system, c.system_parameters, c.spinup, c.length, c.seed, c.block_size,
                     c.members, c.starts, c.start_interval, c.initial, c.perturbation, c.amplitude,
-                    c.pairs, c.scheme, c.dt, c.every, c.members_saved, c.extremes,
+                    c.pairs, c.scheme, c.dt, c.rtol, c.atol, c.every, c.members_saved, c.extremes,
                     c.rank_histogram);
 }
 
@@ -66,8 +66,10 @@ TEST(ExperimentConfig, DefaultsWithoutAFile) {
   EXPECT_EQ(c.perturbation, "gaussian");
   EXPECT_EQ(c.amplitude, 0.01);
   EXPECT_FALSE(c.pairs);
-  EXPECT_EQ(c.scheme, "rk4");
-  EXPECT_EQ(c.dt, 0.01);
+  EXPECT_EQ(c.scheme, "");  // the system's default
+  EXPECT_EQ(c.dt, 0.0);     // the system's default
+  EXPECT_EQ(c.rtol, 1e-6);
+  EXPECT_EQ(c.atol, 1e-9);
   EXPECT_EQ(c.every, 0.1);
   EXPECT_EQ(c.members_saved, 0u);
   EXPECT_FALSE(c.extremes);
@@ -254,9 +256,9 @@ TEST(ExperimentConfig, RangeErrorsNameTheKeyAndValue) {
       {"[run]\nspinup = -1.0\n", "config.toml: run.spinup must be >= 0, got -1"},
       {"[run]\nlength = 0.0\n", "config.toml: run.length must be > 0, got 0"},
       {"[output]\nevery = 0\n", "config.toml: output.every must be > 0, got 0"},
-      {"[output]\nevery = 0.015\n",
+      {"[integrator]\ndt = 0.01\n[output]\nevery = 0.015\n",
        "config.toml: output.every must be an integer multiple of integrator.dt = 0.01, got 0.015"},
-      {"[output]\nevery = 0.005\n",
+      {"[integrator]\ndt = 0.01\n[output]\nevery = 0.005\n",
        "config.toml: output.every must be an integer multiple of integrator.dt = 0.01, got 0.005"},
       {"[run]\nlength = 10.05\n",
        "config.toml: run.length must be an integer multiple of output.every = 0.1, got 10.05"},
@@ -270,8 +272,8 @@ TEST(ExperimentConfig, RangeErrorsNameTheKeyAndValue) {
        "config.toml: perturbation.pairs needs an even ensemble.members, got 11"},
       {"[perturbation]\nkind = \"bred\"\n",
        "config.toml: perturbation.kind must be one of gaussian, got \"bred\""},
-      {"[integrator]\nscheme = \"euler\"\n",
-       "config.toml: integrator.scheme must be one of rk4, got \"euler\""},
+      {"[integrator]\nrtol = 0\n", "config.toml: integrator.rtol must be > 0, got 0"},
+      {"[integrator]\natol = -1\n", "config.toml: integrator.atol must be > 0, got -1"},
   };
   for (const auto& [content, message] : cases) EXPECT_EQ(file_error(content), message) << content;
 }
@@ -318,8 +320,10 @@ TEST(ExperimentConfig, TextRoundTrips) {
   EXPECT_EQ(again.text, original.text);
   EXPECT_EQ(again.system_parameters.front().first, "odd key");
   EXPECT_EQ(again.system_parameters.size(), 6u);
-  // The defaults appear too.
-  EXPECT_NE(original.text.find("scheme = \"rk4\"\n"), std::string::npos) << original.text;
+  // The defaults appear too; an unset scheme and dt (the system's defaults) do not.
+  EXPECT_EQ(original.text.find("scheme ="), std::string::npos) << original.text;
+  EXPECT_EQ(original.text.find("dt ="), std::string::npos) << original.text;
+  EXPECT_NE(original.text.find("rtol = 1e-06\n"), std::string::npos) << original.text;
   EXPECT_NE(original.text.find("block_size = 256\n"), std::string::npos) << original.text;
 }
 

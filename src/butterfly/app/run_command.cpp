@@ -24,9 +24,20 @@
 namespace butterfly {
 
 int run_command(const RunOptions& options) {
-  const ExperimentConfig config = load_experiment_config(options.config_path, options.overrides);
+  ExperimentConfig config = load_experiment_config(options.config_path, options.overrides);
   const AnySystem system = make_system(config.system, config.system_parameters);
-  const std::unique_ptr<EnsembleStepper> stepper = make_stepper(system, config.scheme);
+  // An unset scheme or step is the system's own default; the effective config
+  // (written to the output) names what actually ran.
+  const SystemInfo info = system_info(config.system);
+  if (config.scheme.empty()) config.scheme = std::string(info.default_scheme);
+  if (config.dt == 0.0) config.dt = info.default_dt;
+  config.text = experiment_config_to_toml(config);
+  StepperOptions stepper_options;
+  stepper_options.rtol = config.rtol;
+  stepper_options.atol = config.atol;
+  stepper_options.seed = config.seed;
+  const std::unique_ptr<EnsembleStepper> stepper =
+      make_stepper(system, config.scheme, stepper_options);
   const std::size_t n = system_dimension(system);
   std::vector<double> default_state(n);
   std::visit([&](const auto& s) { s.default_state(default_state); }, system);
@@ -67,9 +78,7 @@ int run_command(const RunOptions& options) {
 
   RunDescription description;
   description.system = std::string(system_name(system));
-  for (const SystemInfo& info : registered_systems()) {
-    if (info.name == description.system) description.time_units = std::string(info.time_units);
-  }
+  description.time_units = std::string(info.time_units);
   description.parameters = system_parameters(config.system, config.system_parameters);
   description.config_text = config.text;
   description.seed = config.seed;

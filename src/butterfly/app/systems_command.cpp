@@ -16,8 +16,10 @@ int systems_command(bool json) {
   for (const SystemInfo& info : registered_systems()) {
     if (json) {
       out += fmt::format(
-          "{}{{\"name\": \"{}\", \"summary\": \"{}\", \"time_units\": \"{}\", \"parameters\": [",
-          first ? "" : ", ", info.name, info.summary, info.time_units);
+          "{}{{\"name\": \"{}\", \"summary\": \"{}\", \"time_units\": \"{}\", "
+          "\"default_scheme\": \"{}\", \"default_dt\": {}, \"parameters\": [",
+          first ? "" : ", ", info.name, info.summary, info.time_units, info.default_scheme,
+          info.default_dt);
       bool first_parameter = true;
       for (const ParameterSpec& p : info.parameters) {
         out += fmt::format(
@@ -29,7 +31,9 @@ int systems_command(bool json) {
       }
       out += "]}";
     } else {
-      out += fmt::format("{}\n  {}\n  time: {}\n", info.name, info.summary, info.time_units);
+      out +=
+          fmt::format("{}\n  {}\n  time: {}\n  default integrator: {} with dt = {:g}\n", info.name,
+                      info.summary, info.time_units, info.default_scheme, info.default_dt);
       for (const ParameterSpec& p : info.parameters) {
         out += fmt::format("    {:<10} default {:<10g} {} [{}]\n", p.name, p.default_value,
                            p.meaning, p.units);

@@ -17,9 +17,9 @@ namespace butterfly {
 
 // Settings of the schemes that need more than a step size.
 struct StepperOptions {
-  double rtol = 1e-6;    // adaptive schemes: relative tolerance per member
-  double atol = 1e-9;    // adaptive schemes: absolute tolerance per member
-  double dt_min = 1e-12; // adaptive schemes: a member needing a smaller step fails
+  double rtol = 1e-6;      // adaptive schemes: relative tolerance per member
+  double atol = 1e-9;      // adaptive schemes: absolute tolerance per member
+  double dt_min = 1e-12;   // adaptive schemes: a member needing a smaller step fails
   std::uint64_t seed = 0;  // stochastic schemes: key of the model-noise draws
 };
 

@@ -79,6 +79,8 @@ constexpr std::array kKeys = {
     boolean_key("perturbation", "pairs", &ExperimentConfig::pairs),
     text_key("integrator", "scheme", &ExperimentConfig::scheme),
     number_key("integrator", "dt", &ExperimentConfig::dt),
+    number_key("integrator", "rtol", &ExperimentConfig::rtol),
+    number_key("integrator", "atol", &ExperimentConfig::atol),
     number_key("output", "every", &ExperimentConfig::every),
     count_key("output", "members_saved", &ExperimentConfig::members_saved),
     boolean_key("output", "extremes", &ExperimentConfig::extremes),
@@ -86,7 +88,6 @@ constexpr std::array kKeys = {
 };
 
 constexpr std::array<std::string_view, 1> kPerturbationKinds = {"gaussian"};
-constexpr std::array<std::string_view, 1> kSchemes = {"rk4"};
 // Relative tolerance for "an integer multiple of".
 constexpr double kMultipleTolerance = 1e-9;
 
@@ -441,12 +442,14 @@ class Loader {
          fmt::format("must be >= 0, got {}", c.amplitude));
     need(!c.pairs || c.members % 2 == 0, "perturbation.pairs",
          fmt::format("needs an even ensemble.members, got {}", c.members));
-    need(std::find(kSchemes.begin(), kSchemes.end(), c.scheme) != kSchemes.end(),
-         "integrator.scheme",
-         fmt::format("must be one of {}, got {}", join(kSchemes), quote(c.scheme)));
-    need(c.dt > 0, "integrator.dt", fmt::format("must be > 0, got {}", c.dt));
+    // The scheme's name is checked where schemes are known (make_stepper); an
+    // unset dt (0) is the system's default, so only a given dt must be > 0.
+    need(c.dt > 0 || doc_["integrator"]["dt"].node() == nullptr, "integrator.dt",
+         fmt::format("must be > 0, got {}", c.dt));
+    need(c.rtol > 0, "integrator.rtol", fmt::format("must be > 0, got {}", c.rtol));
+    need(c.atol > 0, "integrator.atol", fmt::format("must be > 0, got {}", c.atol));
     need(c.every > 0, "output.every", fmt::format("must be > 0, got {}", c.every));
-    need(multiple(c.every, c.dt), "output.every",
+    need(c.dt == 0 || multiple(c.every, c.dt), "output.every",
          fmt::format("must be an integer multiple of integrator.dt = {}, got {}", c.dt, c.every));
     need(
         multiple(c.length, c.every), "run.length",
@@ -479,6 +482,12 @@ std::string experiment_config_to_toml(const ExperimentConfig& config) {
     text += fmt::format("[{}]\n", section);
     for (const KeySpec& spec : kKeys) {
       if (spec.section != section) continue;
+      // An unset scheme or dt (the system's default) is left out.
+      if ((spec.kind == Kind::kText && spec.text == &ExperimentConfig::scheme &&
+           config.scheme.empty()) ||
+          (spec.kind == Kind::kNumber && spec.number == &ExperimentConfig::dt && config.dt == 0)) {
+        continue;
+      }
       std::string value;
       switch (spec.kind) {
         case Kind::kNumber:

@@ -33,8 +33,10 @@ struct ExperimentConfig {
   double amplitude = 0.01;                // >= 0
   bool pairs = false;                     // +/- pairs of perturbations
   // [integrator]
-  std::string scheme = "rk4";  // key integrator.scheme; only "rk4" for now
-  double dt = 0.01;            // > 0
+  std::string scheme;  // key integrator.scheme; empty: the system's default
+  double dt = 0.0;     // > 0; 0 (unset): the system's default
+  double rtol = 1e-6;  // adaptive schemes: relative tolerance, > 0
+  double atol = 1e-9;  // adaptive schemes: absolute tolerance, > 0
   // [output]
   double every = 0.1;             // an integer multiple of integrator.dt
   std::size_t members_saved = 0;  // <= ensemble.members

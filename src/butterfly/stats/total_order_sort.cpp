@@ -27,7 +27,8 @@ std::uint64_t to_key(double x) {
 
 void sort_total_order(std::span<double> values) {
   if (std::any_of(values.begin(), values.end(), [](double x) { return std::isnan(x); })) {
-    std::sort(values.begin(), values.end(), [](double a, double b) { return to_key(a) < to_key(b); });
+    std::sort(values.begin(), values.end(),
+              [](double a, double b) { return to_key(a) < to_key(b); });
     return;
   }
   // Counted before sorting: VQSort's min/max networks may turn -0.0 into +0.0

@@ -18,15 +18,15 @@
 // core/scalar_math.hpp (sin, cos, exp, sqrt), called unqualified.
 //
 // Optional members, detected by the concepts below:
-// | static constexpr std::string_view default_scheme | scheme when integrator.scheme is unset ("rk4") |
-// | static constexpr double default_dt           | step when integrator.dt is unset                   |
-// | void constrain(std::span<double> x) const    | projects a drawn state onto a constraint surface   |
-// | double invariant(std::span<const double>) const | a conserved quantity (energy), for tests        |
-// | SeparableHamiltonian: std::size_t positions() const; state = (q, p) with
-// |   template <class T> void velocity(const T* p, T* dqdt) const   (dH/dp)
-// |   template <class T> void force(const T* q, T* dpdt) const      (-dV/dq)
-// | StochasticSystem: template <class T> void diffusion(const T* x, T* g, double t) const
-// |   diagonal noise: dx = f(x, t) dt + g(x, t) dW, one Wiener process per variable
+// | static constexpr std::string_view default_scheme | scheme when integrator.scheme is unset
+// ("rk4") | | static constexpr double default_dt           | step when integrator.dt is unset | |
+// void constrain(std::span<double> x) const    | projects a drawn state onto a constraint surface |
+// | double invariant(std::span<const double>) const | a conserved quantity (energy), for tests | |
+// SeparableHamiltonian: std::size_t positions() const; state = (q, p) with |   template <class T>
+// void velocity(const T* p, T* dqdt) const   (dH/dp) |   template <class T> void force(const T* q,
+// T* dpdt) const      (-dV/dq) | StochasticSystem: template <class T> void diffusion(const T* x, T*
+// g, double t) const |   diagonal noise: dx = f(x, t) dt + g(x, t) dW, one Wiener process per
+// variable
 #pragma once
 
 #include <concepts>
@@ -55,26 +55,27 @@ concept DynamicalSystem = requires(const S& s, std::span<double> state, const do
 
 // Systems that can be stepped by a symplectic splitting scheme.
 template <class S>
-concept SeparableHamiltonian =
-    DynamicalSystem<S> && requires(const S& s, const double* q, double* d, const Pack* qp, Pack* dp) {
-      { s.positions() } -> std::convertible_to<std::size_t>;
-      s.velocity(q, d);
-      s.force(q, d);
-      s.velocity(qp, dp);
-      s.force(qp, dp);
-    };
+concept SeparableHamiltonian = DynamicalSystem<S> &&
+    requires(const S& s, const double* q, double* d, const Pack* qp, Pack* dp) {
+  { s.positions() } -> std::convertible_to<std::size_t>;
+  s.velocity(q, d);
+  s.force(q, d);
+  s.velocity(qp, dp);
+  s.force(qp, dp);
+};
 
 // Systems with diagonal stochastic forcing (SDE schemes apply).
 template <class S>
-concept StochasticSystem =
-    DynamicalSystem<S> && requires(const S& s, const double* x, double* g, const Pack* xp, Pack* gp,
-                                   double t) {
-      s.diffusion(x, g, t);
-      s.diffusion(xp, gp, t);
-    };
+concept StochasticSystem = DynamicalSystem<S> &&
+    requires(const S& s, const double* x, double* g, const Pack* xp, Pack* gp, double t) {
+  s.diffusion(x, g, t);
+  s.diffusion(xp, gp, t);
+};
 
 template <class S>
-concept ConstrainedSystem = requires(const S& s, std::span<double> x) { s.constrain(x); };
+concept ConstrainedSystem = requires(const S& s, std::span<double> x) {
+  s.constrain(x);
+};
 
 // The scheme a system runs with when the config does not name one.
 template <class S>
@@ -83,6 +84,16 @@ constexpr std::string_view default_scheme() {
     return S::default_scheme;
   } else {
     return "rk4";
+  }
+}
+
+// The step a system runs with when the config does not give one.
+template <class S>
+constexpr double default_dt() {
+  if constexpr (requires { S::default_dt; }) {
+    return S::default_dt;
+  } else {
+    return 0.01;
   }
 }
 

@@ -13,7 +13,12 @@ namespace {
 
 template <class S>
 SystemInfo info_of() {
-  return {S::name, S::summary, S::time_units, std::span<const ParameterSpec>(S::parameters)};
+  return {S::name,
+          S::summary,
+          S::time_units,
+          std::span<const ParameterSpec>(S::parameters),
+          default_scheme<S>(),
+          default_dt<S>()};
 }
 
 template <std::size_t... I>
@@ -77,6 +82,14 @@ AnySystem make_by_name(std::string_view name, const ParameterOverrides& override
 
 std::vector<SystemInfo> registered_systems() {
   return all_infos(std::make_index_sequence<std::variant_size_v<AnySystem>>());
+}
+
+SystemInfo system_info(std::string_view name) {
+  for (const SystemInfo& info : registered_systems()) {
+    if (info.name == name) return info;
+  }
+  make_system(name, {});  // throws the unknown-system error
+  return {};
 }
 
 AnySystem make_system(std::string_view name, const ParameterOverrides& overrides) {

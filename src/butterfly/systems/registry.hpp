@@ -23,7 +23,12 @@ struct SystemInfo {
   std::string_view summary;
   std::string_view time_units;
   std::span<const ParameterSpec> parameters;
+  std::string_view default_scheme;  // when integrator.scheme is unset
+  double default_dt = 0.01;         // when integrator.dt is unset
 };
+
+// The registry entry of a system by name; UsageError naming the known ones.
+SystemInfo system_info(std::string_view name);
 
 std::vector<SystemInfo> registered_systems();
 
