@@ -16,7 +16,10 @@
 namespace butterfly {
 namespace {
 
-constexpr std::size_t kClimatologyOutputs = 2000;
+// The truth's extra climatology stretch: 2000 samples, one per output interval
+// but at most kClimatologySteps steps in all (one member: cheap either way).
+constexpr std::size_t kClimatologySamples = 2000;
+constexpr std::size_t kClimatologySteps = 200000;
 
 bool all_finite(std::span<const double> x) {
   return std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
@@ -260,12 +263,14 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       }
     }
   }
-  // The truth's climatology also samples a stretch of 2000 output intervals
-  // after the last start, so the saturation level is well estimated even for a
-  // few short starts. It runs on from the last start state (a single member).
-  for (std::size_t k = 0; k < kClimatologyOutputs && !from_file; ++k) {
-    stepper.advance(std::span<double>(start_state), truth_time, steps_per_output, spec.dt);
-    truth_time += static_cast<double>(steps_per_output) * spec.dt;
+  // The truth's climatology also samples a stretch after the last start (2000
+  // samples, one per output interval or every 100 steps if that is shorter), so
+  // the saturation level is well estimated even for a few short starts.
+  const std::size_t climatology_stride =
+      std::max<std::size_t>(1, std::min(steps_per_output, kClimatologySteps / kClimatologySamples));
+  for (std::size_t k = 0; k < kClimatologySamples && !from_file; ++k) {
+    stepper.advance(std::span<double>(start_state), truth_time, climatology_stride, spec.dt);
+    truth_time += static_cast<double>(climatology_stride) * spec.dt;
     if (!all_finite(start_state)) break;
     climatology.add(start_state);
   }
