@@ -180,11 +180,15 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
 
     // Initial ensemble.
     std::vector<EnsembleBlock> blocks = make_blocks(n, members, spec.block_size);
-    if (!from_file) draw_analysis(spec.law, static_cast<std::uint32_t>(s), start_state, analysis);
+    if (!from_file) {
+      draw_analysis(spec.law, static_cast<std::uint32_t>(s), start_state, analysis);
+      stepper.constrain(std::span<double>(analysis));
+    }
     pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
       EnsembleBlock& block = blocks[b];
       if (!from_file) {
         fill_members(spec.law, static_cast<std::uint32_t>(s), analysis, block);
+        stepper.constrain(block);  // e.g. back onto an energy surface
         return;
       }
       for (std::size_t m = 0; m < block.stride(); ++m) {
