@@ -5,22 +5,61 @@
 
 #include "butterfly/core/error.hpp"
 #include "butterfly/integrators/butcher_tableau.hpp"
+#include "butterfly/integrators/constrained_stepper.hpp"
 #include "butterfly/integrators/explicit_rk_stepper.hpp"
+#include "butterfly/integrators/stochastic_stepper.hpp"
 
 namespace butterfly {
 
-std::vector<std::string_view> stepper_schemes() { return {ClassicRk4Tableau::name}; }
+std::vector<std::string_view> stepper_schemes() {
+  return {ClassicRk4Tableau::name, EulerMaruyama::name, Milstein::name};
+}
+
+namespace {
+
+std::string scheme_list() {
+  std::string names;
+  for (std::string_view name : stepper_schemes()) {
+    names += (names.empty() ? "" : ", ") + std::string(name);
+  }
+  return names;
+}
+
+template <class S>
+std::unique_ptr<EnsembleStepper> bind(const S& system, std::string_view scheme,
+                                      const StepperOptions& options) {
+  if (scheme == ClassicRk4Tableau::name) {
+    return std::make_unique<ExplicitRkStepper<S, ClassicRk4Tableau>>(system);
+  }
+  if (scheme == EulerMaruyama::name || scheme == Milstein::name) {
+    if constexpr (StochasticSystem<S>) {
+      if (scheme == EulerMaruyama::name) {
+        return std::make_unique<StochasticStepper<S, EulerMaruyama>>(system, options);
+      }
+      return std::make_unique<StochasticStepper<S, Milstein>>(system, options);
+    } else {
+      throw UsageError(
+          fmt::format("integrator.scheme: {} needs a system with stochastic forcing; {} has none",
+                      scheme, S::name));
+    }
+  }
+  throw UsageError(fmt::format("integrator.scheme: unknown scheme '{}'; expected one of {}", scheme,
+                               scheme_list()));
+}
+
+}  // namespace
 
 std::unique_ptr<EnsembleStepper> make_stepper(const AnySystem& system, std::string_view scheme,
-                                              const StepperOptions& /*options*/) {
-  if (scheme != ClassicRk4Tableau::name) {
-    throw UsageError(
-        fmt::format("integrator.scheme: unknown scheme '{}'; expected one of rk4", scheme));
-  }
+                                              const StepperOptions& options) {
   return std::visit(
-      [](const auto& s) -> std::unique_ptr<EnsembleStepper> {
+      [&](const auto& s) -> std::unique_ptr<EnsembleStepper> {
         using S = std::decay_t<decltype(s)>;
-        return std::make_unique<ExplicitRkStepper<S, ClassicRk4Tableau>>(s);
+        std::unique_ptr<EnsembleStepper> stepper = bind(s, scheme, options);
+        if constexpr (ConstrainedSystem<S>) {
+          return std::make_unique<ConstrainedStepper<S>>(s, std::move(stepper));
+        } else {
+          return stepper;
+        }
       },
       system);
 }
