@@ -8,11 +8,12 @@
 #include "butterfly/integrators/constrained_stepper.hpp"
 #include "butterfly/integrators/explicit_rk_stepper.hpp"
 #include "butterfly/integrators/stochastic_stepper.hpp"
+#include "butterfly/integrators/symplectic_stepper.hpp"
 
 namespace butterfly {
 
 std::vector<std::string_view> stepper_schemes() {
-  return {ClassicRk4Tableau::name, EulerMaruyama::name, Milstein::name};
+  return {ClassicRk4Tableau::name, Yoshida4::name, EulerMaruyama::name, Milstein::name};
 }
 
 namespace {
@@ -30,6 +31,15 @@ std::unique_ptr<EnsembleStepper> bind(const S& system, std::string_view scheme,
                                       const StepperOptions& options) {
   if (scheme == ClassicRk4Tableau::name) {
     return std::make_unique<ExplicitRkStepper<S, ClassicRk4Tableau>>(system);
+  }
+  if (scheme == Yoshida4::name) {
+    if constexpr (SeparableHamiltonian<S>) {
+      return std::make_unique<SymplecticStepper<S>>(system);
+    } else {
+      throw UsageError(
+          fmt::format("integrator.scheme: {} needs a separable Hamiltonian system; {} is not one",
+                      scheme, S::name));
+    }
   }
   if (scheme == EulerMaruyama::name || scheme == Milstein::name) {
     if constexpr (StochasticSystem<S>) {

@@ -9,17 +9,20 @@
 #include <variant>
 #include <vector>
 
+#include "butterfly/systems/double_pendulum.hpp"
+#include "butterfly/systems/henon_heiles.hpp"
 #include "butterfly/systems/lorenz63.hpp"
 #include "butterfly/systems/lorenz96.hpp"
 #include "butterfly/systems/lorenz96_two_scale.hpp"
+#include "butterfly/systems/parameter_spec.hpp"
 #include "butterfly/systems/rossler.hpp"
 #include "butterfly/systems/shear_flow_9.hpp"
 #include "butterfly/systems/shell_model.hpp"
-#include "butterfly/systems/parameter_spec.hpp"
 
 namespace butterfly {
 
-using AnySystem = std::variant<Lorenz63, Lorenz96, Lorenz96TwoScale, Rossler, ShearFlow9, ShellModel>;
+using AnySystem = std::variant<Lorenz63, Lorenz96, Lorenz96TwoScale, Rossler, HenonHeiles,
+                               DoublePendulum, ShearFlow9, ShellModel>;
 
 // What `butterfly systems` prints about one system.
 struct SystemInfo {
