@@ -177,6 +177,31 @@ class RunBadInputTest(ErrorContractCase):
         self.assert_error(self.run_args(*sets("ensemble.members=1000000000")), 1,
                           ["ensemble.members", "GB"])
 
+    def test_unphysical_system_parameters(self):
+        # One line naming the key and the allowed range (issue: chaotic ODE systems).
+        cases = [
+            (["system.name=henon_heiles", "system.energy=0.2"], ["system.energy", "1/6"]),
+            (["system.name=shell_model", "system.nu=-1"], ["system.nu", "at least 0"]),
+            (["system.name=double_pendulum", "system.m1=0"], ["system.m1"]),
+            (["system.name=lorenz96_two_scale", "system.b=0"], ["system.b"]),
+        ]
+        for overrides, fragments in cases:
+            with self.subTest(overrides=overrides):
+                self.assert_error(self.run_args(*sets(*overrides)), 2, fragments)
+
+    def test_tolerances_must_be_positive(self):
+        self.assert_error(self.run_args(*sets("integrator.rtol=0")), 2, ["integrator.rtol", "> 0"])
+        self.assert_error(self.run_args(*sets("integrator.atol=-1e-9")), 2,
+                          ["integrator.atol", "> 0"])
+
+    def test_scheme_that_does_not_apply(self):
+        self.assert_error(self.run_args(*sets("integrator.scheme=yoshida4")), 2,
+                          ["integrator.scheme", "yoshida4", "Hamiltonian"])
+        self.assert_error(self.run_args(*sets("integrator.scheme=milstein")), 2,
+                          ["integrator.scheme", "milstein", "stochastic"])
+        self.assert_error(self.run_args(*sets("integrator.scheme=euler")), 2,
+                          ["integrator.scheme", "euler", "expected one of"])
+
     def test_every_not_multiple_of_dt(self):
         self.assert_error(self.run_args(*sets("output.every=0.015", "run.length=0.03")), 2,
                           ["output.every", "0.015", "integrator.dt"])
