@@ -109,7 +109,7 @@ int run_command(const RunOptions& options) {
   for (const ScoreAccumulator& s : result.scores) rmse.push_back(s.rmse());
   const std::optional<double> half =
       predictability_horizon(result.lead_times, rmse, result.saturation_rmse, 0.5);
-  file.finish(result, half);
+  file.finish(result, half, stepper->statistics());
   output.commit();
 
   for (std::size_t i = 0; i < result.diverged.size() && i < 10; ++i) {
@@ -132,6 +132,7 @@ int run_command(const RunOptions& options) {
       static_cast<double>(spec.members) * static_cast<double>(spec.starts) *
       static_cast<double>(whole_steps(spec.length, spec.dt, "run.length", "integrator.dt"));
   facts.threads = threads;
+  facts.steps = stepper->statistics();
   const std::string summary =
       options.json ? run_summary_json(facts, result, half) : run_summary_text(facts, result, half);
   std::fputs(summary.c_str(), stdout);

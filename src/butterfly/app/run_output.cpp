@@ -101,7 +101,8 @@ void RunOutputFile::write_members(std::size_t time_index, std::size_t start,
 }
 
 void RunOutputFile::finish(const TwinExperimentResult& r,
-                           std::optional<double> half_saturation_lead) {
+                           std::optional<double> half_saturation_lead,
+                           const StepperStatistics& steps) {
   NetcdfFile& f = file_;
   const auto iota = [](std::size_t count) {
     std::vector<std::int64_t> v(count);
@@ -142,6 +143,14 @@ void RunOutputFile::finish(const TwinExperimentResult& r,
   // define mode itself).
   f.set_attribute(NC_GLOBAL, "climatological_std", r.climatological_std);
   f.set_attribute(NC_GLOBAL, "saturation_rmse", r.saturation_rmse);
+  if (steps.accepted_steps > 0) {  // adaptive schemes
+    f.set_attribute(NC_GLOBAL, "integrator_accepted_steps",
+                    static_cast<std::int64_t>(steps.accepted_steps));
+    f.set_attribute(NC_GLOBAL, "integrator_rejected_steps",
+                    static_cast<std::int64_t>(steps.rejected_steps));
+    f.set_attribute(NC_GLOBAL, "integrator_failed_members",
+                    static_cast<std::int64_t>(steps.failed_members));
+  }
   if (half_saturation_lead) {
     f.set_attribute(NC_GLOBAL, "half_saturation_lead", *half_saturation_lead);
   }

@@ -38,7 +38,8 @@ class RunOutputFile {
                      const std::vector<EnsembleBlock>& blocks);
 
   // Writes coordinates, fields, scores and diverged members, then closes.
-  void finish(const TwinExperimentResult& result, std::optional<double> half_saturation_lead);
+  void finish(const TwinExperimentResult& result, std::optional<double> half_saturation_lead,
+              const StepperStatistics& steps);
 
  private:
   RunDescription description_;

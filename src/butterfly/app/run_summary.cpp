@@ -74,6 +74,11 @@ std::string run_summary_text(const RunFacts& facts, const TwinExperimentResult& 
   } else {
     out += "ensemble-mean error stays below half its saturation for the whole run\n";
   }
+  if (facts.steps.accepted_steps > 0) {
+    out += fmt::format("{}: {} accepted and {} rejected steps, {} members failed the tolerance\n",
+                       facts.scheme, facts.steps.accepted_steps, facts.steps.rejected_steps,
+                       facts.steps.failed_members);
+  }
   out += fmt::format("diverged members: {}\n", r.diverged.size());
   out += fmt::format("wrote {} in {:.2f} s ({:.3g} member-steps/s)\n", facts.output_path,
                      facts.seconds, facts.member_steps / facts.seconds);
@@ -109,6 +114,9 @@ std::string run_summary_json(const RunFacts& facts, const TwinExperimentResult& 
   out += ", \"saturation_rmse\": " + number(r.saturation_rmse);
   out += ", \"half_saturation_lead\": " + (half ? number(*half) : std::string("null"));
   out += fmt::format(", \"diverged_members\": {}", r.diverged.size());
+  out += fmt::format(", \"accepted_steps\": {}, \"rejected_steps\": {}, \"failed_members\": {}",
+                     facts.steps.accepted_steps, facts.steps.rejected_steps,
+                     facts.steps.failed_members);
   out += ", \"output\": " + quoted(facts.output_path);
   out += ", \"seconds\": " + number(facts.seconds);
   out += ", \"member_steps_per_second\": " + number(facts.member_steps / facts.seconds);

@@ -18,6 +18,7 @@ struct RunFacts {
   double seconds = 0.0;
   double member_steps = 0.0;
   std::size_t threads = 1;
+  StepperStatistics steps;  // adaptive schemes' accepted/rejected steps
 };
 
 std::string run_summary_text(const RunFacts& facts, const TwinExperimentResult& result,
