@@ -6,6 +6,7 @@
 #include "butterfly/core/error.hpp"
 #include "butterfly/integrators/butcher_tableau.hpp"
 #include "butterfly/integrators/constrained_stepper.hpp"
+#include "butterfly/integrators/dormand_prince_stepper.hpp"
 #include "butterfly/integrators/explicit_rk_stepper.hpp"
 #include "butterfly/integrators/stochastic_stepper.hpp"
 #include "butterfly/integrators/symplectic_stepper.hpp"
@@ -13,7 +14,8 @@
 namespace butterfly {
 
 std::vector<std::string_view> stepper_schemes() {
-  return {ClassicRk4Tableau::name, Yoshida4::name, EulerMaruyama::name, Milstein::name};
+  return {ClassicRk4Tableau::name, DormandPrince54Tableau::name, Yoshida4::name,
+          EulerMaruyama::name, Milstein::name};
 }
 
 namespace {
@@ -31,6 +33,9 @@ std::unique_ptr<EnsembleStepper> bind(const S& system, std::string_view scheme,
                                       const StepperOptions& options) {
   if (scheme == ClassicRk4Tableau::name) {
     return std::make_unique<ExplicitRkStepper<S, ClassicRk4Tableau>>(system);
+  }
+  if (scheme == DormandPrince54Tableau::name) {
+    return std::make_unique<DormandPrinceStepper<S>>(system, options);
   }
   if (scheme == Yoshida4::name) {
     if constexpr (SeparableHamiltonian<S>) {

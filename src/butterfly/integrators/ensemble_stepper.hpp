@@ -37,7 +37,8 @@ class EnsembleStepper {
  public:
   virtual ~EnsembleStepper() = default;
   virtual std::size_t dimension() const = 0;
-  // Integrates every member (and padding lane) of the block from t0 to
+  // Integrates every member of the block (fixed-step schemes also step the
+  // padding lanes, which are never scored) from t0 to
   // t0 + steps dt. Fixed-step schemes take `steps` steps of dt (after step k
   // the time is t0 + k dt); adaptive ones choose their own steps per member
   // and land on t0 + steps dt. A member an adaptive scheme cannot integrate

@@ -18,11 +18,12 @@
 #include "butterfly/systems/rossler.hpp"
 #include "butterfly/systems/shear_flow_9.hpp"
 #include "butterfly/systems/shell_model.hpp"
+#include "butterfly/systems/three_body.hpp"
 
 namespace butterfly {
 
 using AnySystem = std::variant<Lorenz63, Lorenz96, Lorenz96TwoScale, Rossler, HenonHeiles,
-                               DoublePendulum, ShearFlow9, ShellModel>;
+                               DoublePendulum, ThreeBody, ShearFlow9, ShellModel>;
 
 // What `butterfly systems` prints about one system.
 struct SystemInfo {
