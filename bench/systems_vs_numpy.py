@@ -25,6 +25,17 @@ def butterfly_rate(exe, system, members, steps, dt, threads):
     return json.loads(out)["member_steps_per_second"]
 
 
+def numpy_rate(peer, members, budget_seconds=3.0):
+    """The peer's rate over about budget_seconds: a short calibration run sizes the real one."""
+    def run(steps):
+        return json.loads(subprocess.run(
+            ["/usr/bin/python3", peer, "--members", str(members), "--steps", str(steps)],
+            check=True, capture_output=True, text=True).stdout)["member_steps_per_second"]
+    rate = run(3)
+    steps = max(3, int(budget_seconds * rate / members))
+    return run(steps)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--butterfly", default=os.path.join(HERE, "..", "build", "butterfly"))
@@ -43,9 +54,7 @@ def main():
             continue
         ours = max(butterfly_rate(args.butterfly, name, args.members, args.steps, dt, args.threads)
                    for _ in range(2))
-        theirs = json.loads(subprocess.run(
-            ["/usr/bin/python3", peer, "--members", str(args.members), "--steps", str(args.steps)],
-            check=True, capture_output=True, text=True).stdout)["member_steps_per_second"]
+        theirs = numpy_rate(peer, args.members)
         print(f"{name:<20} {info['default_scheme']:<15} {dt:>8g} {ours:>12.3g} {theirs:>12.3g} "
               f"{ours / theirs:>7.1f}")
 
