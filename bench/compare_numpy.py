@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""butterfly against the numpy baseline (numpy_l96_peer.py), Lorenz-96 N=40, RK4, 10^4 members.
+"""butterfly against the numpy baseline (peers/lorenz96_numpy.py), Lorenz-96 N=40, RK4, 10^4 members.
 
 Runs, in one go:
   1. `butterfly run` with 10^4 members x 2 starts, 10 time units (1000 RK4 steps of dt=0.01)
@@ -7,7 +7,7 @@ Runs, in one go:
      (members x starts x length/dt over the run's wall time, scoring and NetCDF output
      included);
   2. the same with an output every 0.1 time units (101 outputs: ten times the scoring and I/O);
-  3. numpy_l96_peer.py at the same member count (DAPPER-style numpy RK4, no scoring, no I/O);
+  3. peers/lorenz96_numpy.py at the same member count (DAPPER-style numpy RK4, no scoring, no I/O);
 then prints the rates, the butterfly/numpy ratio and the fraction of the machine's
 double-precision peak that the butterfly run reaches -- with everything included, and for the
 kernel alone, estimated by extrapolating the wall times of runs 1 and 2 (11 and 101 outputs)
@@ -84,7 +84,7 @@ def run_butterfly(butterfly, members, every, threads, repeat):
 def run_numpy(members, repeat):
     best = None
     for _ in range(repeat):
-        r = subprocess.run([sys.executable, os.path.join(HERE, "numpy_l96_peer.py"),
+        r = subprocess.run([sys.executable, os.path.join(HERE, "peers", "lorenz96_numpy.py"),
                             "--members", str(members), "--n", str(N)],
                            capture_output=True, text=True, check=True)
         summary = json.loads(r.stdout)
