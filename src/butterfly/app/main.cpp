@@ -1,10 +1,12 @@
-// The butterfly command: subcommands run, verify and systems. Usage errors
+// The butterfly command: subcommands run, verify, lyapunov, systems and report. Usage errors
 // exit with status 2, run-time errors with 1, each as one line on stderr.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <new>
 
+#include "butterfly/app/lyapunov_command.hpp"
+#include "butterfly/app/report_command.hpp"
 #include "butterfly/app/run_command.hpp"
 #include "butterfly/app/systems_command.hpp"
 #include "butterfly/app/verify_command.hpp"
@@ -52,16 +54,35 @@ int main(int argc, char** argv) {
   verify_app->add_option("--threads", verify.threads, "worker threads (default: all cores)")
       ->check(CLI::PositiveNumber);
 
+  LyapunovCommandOptions lyapunov;
+  CLI::App* lyapunov_app = add_lyapunov_command(app, lyapunov);
+
   bool systems_json = false;
   CLI::App* systems_app = app.add_subcommand("systems", "List the systems and their parameters");
   systems_app->add_flag("--json", systems_json, "print as JSON");
 
+  ReportOptions report;
+  CLI::App* report_app = app.add_subcommand("report", "Write an HTML report of a run's output");
+  report_app->add_option("input", report.input, "NetCDF output of `butterfly run`")->required();
+  report_app->add_option("-o,--output", report.output,
+                         "HTML file to write (default: the input's name with .html)");
+  report_app->add_option("--var", report.var, "state variable of the trajectory plot")
+      ->capture_default_str();
+  report_app->add_option("--start", report.start, "forecast start of the trajectory plots")
+      ->capture_default_str();
+  report_app
+      ->add_option("--lead", report.leads,
+                   "lead time of a rank histogram (repeatable; default: 4 spread out)")
+      ->allow_extra_args(false);
+
   // CLI11 would only say "a subcommand is required": name the unknown one.
   if (argc > 1 && argv[1][0] != '-') {
     const std::string command = argv[1];
-    if (command != "run" && command != "verify" && command != "systems") {
-      return fail(
-          2, ("unknown subcommand '" + command + "'; expected run, verify or systems").c_str());
+    if (command != "run" && command != "verify" && command != "lyapunov" && command != "systems" &&
+        command != "report") {
+      return fail(2, ("unknown subcommand '" + command +
+                      "'; expected run, verify, lyapunov, systems or report")
+                         .c_str());
     }
   }
   remove_temporaries_on_signals();
@@ -76,7 +97,9 @@ int main(int argc, char** argv) {
   try {
     if (*run_app) return run_command(run);
     if (*verify_app) return verify_command(verify);
+    if (*lyapunov_app) return lyapunov_command(lyapunov);
     if (*systems_app) return systems_command(systems_json);
+    if (*report_app) return report_command(report);
   } catch (const UsageError& e) {
     return fail(2, e.what());
   } catch (const RuntimeError& e) {
