@@ -14,7 +14,7 @@
 namespace butterfly {
 
 template <class System>
-  requires ConstrainedSystem<System>
+requires ConstrainedSystem<System>
 class ConstrainedStepper final : public EnsembleStepper {
  public:
   ConstrainedStepper(const System& system, std::unique_ptr<EnsembleStepper> inner)
