@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "butterfly/analysis/lyapunov_spectrum.hpp"
 #include "butterfly/app/run_command.hpp"
 #include "butterfly/core/error.hpp"
+#include "butterfly/core/thread_pool.hpp"
 #include "butterfly/stats/point_scores.hpp"
 #include "butterfly/stats/score_accumulator.hpp"
 #include "butterfly/systems/registry.hpp"
@@ -109,6 +111,35 @@ void run(const std::string& config, const std::vector<std::string>& overrides,
   run_command(options);
 }
 
+// The Lyapunov spectrum of a registered system (analysis/lyapunov_spectrum.hpp),
+// as a dict of numpy arrays and numbers; the GIL is released while it runs.
+py::dict lyapunov(const std::string& system_name, const ParameterOverrides& parameters,
+                  const LyapunovOptions& options, std::size_t threads) {
+  const AnySystem system = make_system(system_name, parameters);
+  LyapunovSpectrum s;
+  {
+    py::gil_scoped_release release;
+    ThreadPool pool(threads);
+    s = lyapunov_spectrum(system, options, pool);
+  }
+  const auto array = [](const std::vector<double>& v) {
+    return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+  };
+  py::dict out;
+  out["system"] = system_name;
+  out["exponents"] = array(s.exponents);
+  out["standard_error"] = array(s.standard_error);
+  out["by_replica"] = array(s.by_replica)
+                          .reshape(std::vector<py::ssize_t>{static_cast<py::ssize_t>(s.replicas),
+                                                            static_cast<py::ssize_t>(s.k())});
+  out["kaplan_yorke_dimension"] = s.kaplan_yorke_dimension;
+  out["ks_entropy"] = s.ks_entropy;
+  out["replicas"] = s.replicas;
+  out["dt"] = s.dt;
+  out["length"] = s.length;
+  return out;
+}
+
 }  // namespace
 }  // namespace butterfly
 
@@ -142,6 +173,24 @@ PYBIND11_MODULE(_butterfly, m) {
     for (const SystemInfo& info : registered_systems()) out.append(system_dict(info));
     return out;
   });
+  m.def(
+      "lyapunov",
+      [](const std::string& system, const ParameterOverrides& parameters, std::size_t k, double dt,
+         double transient, double length, std::size_t renormalise_every, std::size_t replicas,
+         std::uint64_t seed, std::size_t threads) {
+        LyapunovOptions options;
+        options.exponents = k;
+        options.dt = dt;
+        options.transient = transient;
+        options.length = length;
+        options.renormalise_every = renormalise_every;
+        options.replicas = replicas;
+        options.seed = seed;
+        return lyapunov(system, parameters, options, threads);
+      },
+      py::arg("system"), py::arg("parameters"), py::arg("k"), py::arg("dt"), py::arg("transient"),
+      py::arg("length"), py::arg("renormalise_every"), py::arg("replicas"), py::arg("seed"),
+      py::arg("threads"));
   m.def("run", &run, py::arg("config"), py::arg("overrides"), py::arg("output"), py::arg("threads"),
         py::arg("json"));
 }

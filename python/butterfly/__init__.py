@@ -13,7 +13,8 @@ import numpy as np
 
 from . import _butterfly
 
-__all__ = ["crps", "rank_histogram", "spread_skill", "outlier_rate", "systems", "run"]
+__all__ = ["crps", "rank_histogram", "spread_skill", "outlier_rate", "systems", "run",
+           "lyapunov"]
 
 
 def _points(ensemble, truth, axis):
@@ -132,3 +133,14 @@ def run(config=None, threads=0, **overrides):
         _butterfly.run(path, sets, output, int(threads), False)
         with xr.open_dataset(output) as ds:
             return ds.load()
+
+
+def lyapunov(system="lorenz63", k=0, dt=0.01, transient=100.0, length=1000.0,
+             renormalise_every=10, replicas=8, seed=1, threads=0, **parameters):
+    """The k leading Lyapunov exponents (k=0: all) of a registered system by the Benettin/QR
+    method, as `butterfly lyapunov` computes them: a dict with exponents, standard_error,
+    by_replica (replicas x k), kaplan_yorke_dimension and ks_entropy. System parameters are
+    keyword arguments, e.g. lyapunov("lorenz96", n=40, forcing=8)."""
+    return _butterfly.lyapunov(system, [(key, float(value)) for key, value in parameters.items()],
+                               int(k), float(dt), float(transient), float(length),
+                               int(renormalise_every), int(replicas), int(seed), int(threads))
