@@ -6,6 +6,7 @@ import json
 import time
 
 import numpy as np
+from numpy_rk4 import rk4_step
 
 
 def rhs(x, m1=1.0, m2=1.0, l1=1.0, l2=1.0, g=9.81):
@@ -26,11 +27,7 @@ def rhs(x, m1=1.0, m2=1.0, l1=1.0, l2=1.0, g=9.81):
 
 
 def rk4(x, dt):
-    k1 = rhs(x)
-    k2 = rhs(x + 0.5 * dt * k1)
-    k3 = rhs(x + 0.5 * dt * k2)
-    k4 = rhs(x + dt * k3)
-    return x + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return rk4_step(rhs, x, dt)
 
 
 def main():

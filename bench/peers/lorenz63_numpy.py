@@ -5,6 +5,7 @@ import json
 import time
 
 import numpy as np
+from numpy_rk4 import rk4_step
 
 
 def rhs(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
@@ -16,11 +17,7 @@ def rhs(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
 
 
 def rk4(x, dt):
-    k1 = rhs(x)
-    k2 = rhs(x + 0.5 * dt * k1)
-    k3 = rhs(x + 0.5 * dt * k2)
-    k4 = rhs(x + dt * k3)
-    return x + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return rk4_step(rhs, x, dt)
 
 
 def main():

@@ -10,6 +10,7 @@ import json
 import time
 
 import numpy as np
+from numpy_rk4 import rk4_step
 
 
 def rhs(x, k, j, h, c, b, forcing):
@@ -20,14 +21,6 @@ def rhs(x, k, j, h, c, b, forcing):
     dY = (-c * b * np.roll(Y, -1, axis=-1) * (np.roll(Y, -2, axis=-1) - np.roll(Y, 1, axis=-1))
           - c * Y + hcb * np.repeat(X, j, axis=-1))
     return np.concatenate([dX, dY], axis=-1)
-
-
-def rk4_step(x, dt, *p):
-    k1 = rhs(x, *p)
-    k2 = rhs(x + 0.5 * dt * k1, *p)
-    k3 = rhs(x + 0.5 * dt * k2, *p)
-    k4 = rhs(x + dt * k3, *p)
-    return x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
 
 
 def main():
@@ -41,10 +34,10 @@ def main():
     x = np.concatenate([forcing + rng.standard_normal((args.members, k)),
                         0.1 * rng.standard_normal((args.members, k * j))], axis=-1)
     p = (k, j, h, c, b, forcing)
-    x = rk4_step(x, args.dt, *p)  # warm-up
+    x = rk4_step(rhs, x, args.dt, *p)  # warm-up
     begin = time.perf_counter()
     for _ in range(args.steps):
-        x = rk4_step(x, args.dt, *p)
+        x = rk4_step(rhs, x, args.dt, *p)
     seconds = time.perf_counter() - begin
     assert np.all(np.isfinite(x))
     print(json.dumps({"system": "lorenz96_two_scale", "members": args.members, "steps": args.steps,

@@ -8,19 +8,12 @@ import json
 import time
 
 import numpy as np
+from numpy_rk4 import rk4_step
 
 
 def rhs(u, a, b, c):
     x, y, z = u[:, 0], u[:, 1], u[:, 2]
     return np.stack([-y - z, x + a * y, b + z * (x - c)], axis=-1)
-
-
-def rk4_step(u, dt, *p):
-    k1 = rhs(u, *p)
-    k2 = rhs(u + 0.5 * dt * k1, *p)
-    k3 = rhs(u + 0.5 * dt * k2, *p)
-    k4 = rhs(u + dt * k3, *p)
-    return u + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
 
 
 def main():
@@ -32,10 +25,10 @@ def main():
     p = (0.2, 0.2, 5.7)
     rng = np.random.default_rng(1)
     u = np.array([1.0, 1.0, 1.0]) + 0.1 * rng.standard_normal((args.members, 3))
-    u = rk4_step(u, args.dt, *p)  # warm-up
+    u = rk4_step(rhs, u, args.dt, *p)  # warm-up
     begin = time.perf_counter()
     for _ in range(args.steps):
-        u = rk4_step(u, args.dt, *p)
+        u = rk4_step(rhs, u, args.dt, *p)
     seconds = time.perf_counter() - begin
     assert np.all(np.isfinite(u))
     print(json.dumps({"system": "rossler", "members": args.members, "steps": args.steps,

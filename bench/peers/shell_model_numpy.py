@@ -8,6 +8,7 @@ import json
 import time
 
 import numpy as np
+from numpy_rk4 import rk4_step
 
 A, B, C = 1.0, -0.5, -0.5  # a + b + c = 0: the nonlinear terms conserve energy
 
@@ -38,14 +39,6 @@ def make_rhs(shells, k0, lam, nu, forcing, forcing_shell):
     return rhs
 
 
-def rk4_step(u, dt, rhs):
-    k1 = rhs(u)
-    k2 = rhs(u + 0.5 * dt * k1)
-    k3 = rhs(u + 0.5 * dt * k2)
-    k4 = rhs(u + dt * k3)
-    return u + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=10000)
@@ -66,10 +59,10 @@ def main():
     u0 = u1 * (k[0] / k) ** (1.0 / 3.0) * np.exp(1j * n)
     rng = np.random.default_rng(1)
     u = u0 * (1 + 1e-3 * rng.standard_normal((args.members, args.shells)))
-    u = rk4_step(u, args.dt, rhs)  # warm-up
+    u = rk4_step(rhs, u, args.dt)  # warm-up
     begin = time.perf_counter()
     for _ in range(args.steps):
-        u = rk4_step(u, args.dt, rhs)
+        u = rk4_step(rhs, u, args.dt)
     seconds = time.perf_counter() - begin
     assert np.all(np.isfinite(u))
     print(json.dumps({"system": "shell_model", "members": args.members, "steps": args.steps,

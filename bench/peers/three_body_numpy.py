@@ -16,6 +16,7 @@ import json
 import time
 
 import numpy as np
+from numpy_rk4 import rk4_step
 
 MASSES = np.array([3.0, 4.0, 5.0])
 PYTHAGOREAN = np.array([1.0, 3.0, -2.0, -1.0, 1.0, -1.0, 0, 0, 0, 0, 0, 0])
@@ -35,11 +36,7 @@ def rhs(x):
 
 
 def rk4(x, dt):
-    k1 = rhs(x)
-    k2 = rhs(x + 0.5 * dt * k1)
-    k3 = rhs(x + 0.5 * dt * k2)
-    k4 = rhs(x + dt * k3)
-    return x + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return rk4_step(rhs, x, dt)
 
 
 def main():
