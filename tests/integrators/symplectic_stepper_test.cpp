@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "butterfly/integrators/butcher_tableau.hpp"
+#include "butterfly/integrators/ensemble_stepper.hpp"
 #include "butterfly/integrators/explicit_rk_stepper.hpp"
 #include "butterfly/systems/henon_heiles.hpp"
 
@@ -177,12 +178,13 @@ TEST(SymplecticStepper, LanesEqualTheScalarPathBitwise) {
   }
 }
 
-TEST(SymplecticStepper, ConstrainUsesTheSystemsProjection) {
-  // Henon-Heiles has constrain(): every lane lands on H = energy.
-  const SymplecticStepper<HenonHeiles> stepper(kHenonHeiles);
+TEST(SymplecticStepper, BoundStepperConstrainsToTheEnergySurface) {
+  // Henon-Heiles has constrain(): the stepper make_stepper binds to yoshida4
+  // projects every lane onto H = energy (through ConstrainedStepper).
+  const auto stepper = make_stepper(AnySystem(kHenonHeiles), "yoshida4");
   EnsembleBlock block(4, 7, 0);
   fill(block);
-  stepper.constrain(block);
+  stepper->constrain(block);
   for (std::size_t m = 0; m < block.stride(); ++m) {
     const std::array<double, 4> s{block.at(0, m), block.at(1, m), block.at(2, m), block.at(3, m)};
     EXPECT_NEAR(kHenonHeiles.invariant(s), kHenonHeiles.energy(), 1e-15) << "member " << m;

@@ -13,14 +13,6 @@
 namespace butterfly {
 namespace {
 
-std::string describe(const std::vector<std::pair<std::string, std::size_t>>& dims) {
-  std::string out;
-  for (const auto& [name, length] : dims) {
-    out += fmt::format("{}{}={}", out.empty() ? "" : ", ", name, length);
-  }
-  return "(" + out + ")";
-}
-
 std::vector<std::string> names(const std::vector<std::pair<std::string, std::size_t>>& dims) {
   std::vector<std::string> out;
   for (const auto& d : dims) out.push_back(d.first);
@@ -60,7 +52,7 @@ InitialEnsemble read_initial_ensemble(const std::string& path, std::size_t varia
         fmt::format("{}: members has dimensions {} and truth {}; expected (start, member, var) and "
                     "(start, var), "
                     "or (member, var) and (var)",
-                    path, describe(member_dims), describe(truth_dims)));
+                    path, describe_dimensions(member_dims), describe_dimensions(truth_dims)));
   }
   InitialEnsemble e;
   e.starts = with_start ? member_dims[0].second : 1;

@@ -47,13 +47,6 @@ NetcdfFile open_netcdf(const std::string& path) {
   }
 }
 
-std::string describe(const std::vector<std::pair<std::string, std::size_t>>& dims) {
-  std::string out;
-  for (const auto& [name, length] : dims)
-    out += fmt::format("{}{}={}", out.empty() ? "" : ", ", name, length);
-  return "(" + out + ")";
-}
-
 }  // namespace
 
 ReportInput::ReportInput(const std::string& path) : path_(path), file_(open_netcdf(path)) {
@@ -101,8 +94,8 @@ void ReportInput::require_dimensions(const std::string& name,
   bool same = dims.size() == expected.size();
   for (std::size_t i = 0; same && i < dims.size(); ++i) same = dims[i].first == expected[i];
   if (!same) {
-    reject(fmt::format("variable '{}' has dimensions {}, expected ({})", name, describe(dims),
-                       fmt::join(expected, ", ")));
+    reject(fmt::format("variable '{}' has dimensions {}, expected ({})", name,
+                       describe_dimensions(dims), fmt::join(expected, ", ")));
   }
   const nc_type type = file_.variable_type(name);
   if (type == NC_CHAR || type == NC_STRING) {

@@ -26,13 +26,6 @@ namespace {
 
 using Dims = std::vector<std::pair<std::string, std::size_t>>;
 
-std::string describe(const Dims& dims) {
-  std::string out;
-  for (const auto& [name, length] : dims)
-    out += fmt::format("{}{}={}", out.empty() ? "" : ", ", name, length);
-  return "(" + out + ")";
-}
-
 NetcdfFile open_input(const std::string& path, const char* role) {
   if (!std::filesystem::exists(path)) {
     throw UsageError(fmt::format("{}: cannot read {} file (no such file)", path, role));
@@ -64,7 +57,7 @@ int verify_command(const VerifyOptions& o) {
   if (member_it == fdims.end()) {
     throw UsageError(
         fmt::format("{}: variable '{}' has dimensions {}, expected a 'member' dimension",
-                    o.forecast, o.var, describe(fdims)));
+                    o.forecast, o.var, describe_dimensions(fdims)));
   }
   const std::size_t member_axis = static_cast<std::size_t>(member_it - fdims.begin());
   const std::size_t members = member_it->second;
@@ -74,7 +67,7 @@ int verify_command(const VerifyOptions& o) {
   if (tdims != expected) {
     throw UsageError(fmt::format(
         "{}: variable '{}' has dimensions {}, expected {} (the forecast's without 'member')",
-        o.truth, truth_var, describe(tdims), describe(expected)));
+        o.truth, truth_var, describe_dimensions(tdims), describe_dimensions(expected)));
   }
   if (members < 2) {
     throw UsageError(

@@ -102,24 +102,6 @@ class SymplecticStepper final : public EnsembleStepper {
     }
   }
 
-  // The system's constrain() on every member and padding lane; identity when
-  // the system has none.
-  void constrain(EnsembleBlock& block) const override {
-    if constexpr (ConstrainedSystem<System>) {
-      const std::size_t n = system_.dimension();
-      std::vector<double> state(n);
-      for (std::size_t member = 0; member < block.stride(); ++member) {
-        for (std::size_t v = 0; v < n; ++v) state[v] = block.at(v, member);
-        system_.constrain(std::span<double>(state));
-        for (std::size_t v = 0; v < n; ++v) block.at(v, member) = state[v];
-      }
-    }
-  }
-
-  void constrain(std::span<double> state) const override {
-    if constexpr (ConstrainedSystem<System>) system_.constrain(state);
-  }
-
  private:
   System system_;
 };

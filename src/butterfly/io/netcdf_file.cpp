@@ -407,4 +407,12 @@ std::optional<std::vector<double>> NetcdfFile::numeric_attribute(int var,
   return values;
 }
 
+std::string describe_dimensions(const std::vector<std::pair<std::string, std::size_t>>& dims) {
+  std::string out;
+  for (const auto& [name, length] : dims) {
+    out += fmt::format("{}{}={}", out.empty() ? "" : ", ", name, length);
+  }
+  return "(" + out + ")";
+}
+
 }  // namespace butterfly

@@ -132,4 +132,7 @@ class NetcdfFile {
   int ncid_ = -1;
 };
 
+// "(name=length, ...)": a variable's dimensions as messages quote them.
+std::string describe_dimensions(const std::vector<std::pair<std::string, std::size_t>>& dims);
+
 }  // namespace butterfly
