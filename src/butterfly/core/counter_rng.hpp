@@ -17,6 +17,8 @@ enum class Purpose : std::uint32_t {
   analysis_error = 1,       // the analysis = truth + one draw of the error law
   member_perturbation = 2,  // member j = analysis + its own draw
   model_noise = 3,          // stochastic forcing: stream = step index
+  parameter_draw = 4,       // a member's perturbed model parameters
+  tendency_noise = 5,       // stochastically perturbed tendencies (SPPT patterns)
   test = 255,
 };
 
