@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
+#include <functional>
 
 #include "butterfly/core/error.hpp"
 
@@ -17,10 +19,8 @@ struct RequiredVariable {
   std::array<const char*, 3> dims;
   std::size_t rank;
 };
-constexpr std::array<RequiredVariable, 9> kRequired{{
+constexpr std::array<RequiredVariable, 7> kRequired{{
     {"time", {"time"}, 1},
-    {"truth", {"time", "start", "var"}, 3},
-    {"ens_mean", {"time", "start", "var"}, 3},
     {"rmse", {"time"}, 1},
     {"spread", {"time"}, 1},
     {"ssr", {"time"}, 1},
@@ -59,13 +59,45 @@ ReportInput::ReportInput(const std::string& path) : path_(path), file_(open_netc
     }
     require_dimensions(v.name, std::vector<std::string>(v.dims.begin(), v.dims.begin() + v.rank));
   }
+  // The state's own dimensions follow (time, start): "var" for ODEs, or the
+  // spatial ones ("field", "y", "x", in that order) of a spectral system.
+  for (const char* name : {"truth", "ens_mean"}) {
+    if (!file_.has_variable(name)) {
+      reject(fmt::format("not a butterfly run output: no variable '{}' (the report needs {})", name,
+                         "time, truth, ens_mean and the scores over time"));
+    }
+  }
+  std::vector<std::string> state_dims;
+  for (const auto& [dim, length] : file_.variable_dimensions("truth")) {
+    if (dim != "time" && dim != "start") {
+      state_dims.push_back(dim);
+      state_shape_.push_back(length);
+    }
+  }
+  const std::vector<std::string> order{"field", "y", "x"};
+  std::vector<std::ptrdiff_t> positions;
+  for (const std::string& d : state_dims) {
+    positions.push_back(std::find(order.begin(), order.end(), d) - order.begin());
+  }
+  const bool spatial = !state_dims.empty() &&
+                       std::adjacent_find(positions.begin(), positions.end(),
+                                          std::greater_equal<>{}) == positions.end() &&
+                       positions.back() < 3;
+  if (state_dims != std::vector<std::string>{"var"} && !spatial) state_dims = {"var"};
+  std::vector<std::string> field_dims{"time", "start"};
+  field_dims.insert(field_dims.end(), state_dims.begin(), state_dims.end());
+  require_dimensions("truth", field_dims);
+  require_dimensions("ens_mean", field_dims);
   if (file_.has_variable("rank_histogram")) require_dimensions("rank_histogram", {"time", "rank"});
   if (file_.has_variable("members")) {
-    require_dimensions("members", {"time", "start", "member", "var"});
+    std::vector<std::string> dims{"time", "start", "member"};
+    dims.insert(dims.end(), state_dims.begin(), state_dims.end());
+    require_dimensions("members", dims);
     members_saved_ = file_.dimension_length("member");
   }
   starts_ = file_.dimension_length("start");
-  variables_ = file_.dimension_length("var");
+  variables_ = 1;
+  for (std::size_t length : state_shape_) variables_ *= length;
   lead_times_ = file_.read_all_double("time");
   if (lead_times_.empty() || starts_ == 0 || variables_ == 0) {
     reject(fmt::format("no data to plot (time={}, start={}, var={})", lead_times_.size(), starts_,
@@ -154,10 +186,23 @@ std::vector<double> ReportInput::lead_series(const std::string& name) const {
   return file_.read_all_double(name);
 }
 
+void ReportInput::append_state_index(std::size_t var, std::vector<std::size_t>& first,
+                                     std::vector<std::size_t>& count) const {
+  std::vector<std::size_t> index(state_shape_.size());
+  for (std::size_t i = state_shape_.size(); i-- > 0;) {  // row-major unravel
+    index[i] = var % state_shape_[i];
+    var /= state_shape_[i];
+  }
+  first.insert(first.end(), index.begin(), index.end());
+  count.insert(count.end(), state_shape_.size(), 1);
+}
+
 std::vector<double> ReportInput::trajectory(const std::string& name, std::size_t start,
                                             std::size_t var) const {
   std::vector<double> out(times());
-  file_.read(file_.variable_id(name), {0, start, var}, {times(), 1, 1}, out.data());
+  std::vector<std::size_t> first{0, start}, count{times(), 1};
+  append_state_index(var, first, count);
+  file_.read(file_.variable_id(name), first, count, out.data());
   return out;
 }
 
@@ -166,7 +211,9 @@ std::vector<std::vector<double>> ReportInput::member_trajectories(std::size_t st
   if (members_saved_ == 0) return {};
   const std::size_t k = members_saved_;
   std::vector<double> slab(times() * k);
-  file_.read(file_.variable_id("members"), {0, start, 0, var}, {times(), 1, k, 1}, slab.data());
+  std::vector<std::size_t> first{0, start, 0}, count{times(), 1, k};
+  append_state_index(var, first, count);
+  file_.read(file_.variable_id("members"), first, count, slab.data());
   std::vector<std::vector<double>> out(k, std::vector<double>(times()));
   for (std::size_t t = 0; t < times(); ++t) {
     for (std::size_t m = 0; m < k; ++m) out[m][t] = slab[t * k + m];
@@ -176,7 +223,10 @@ std::vector<std::vector<double>> ReportInput::member_trajectories(std::size_t st
 
 std::vector<double> ReportInput::field(const std::string& name, std::size_t start) const {
   std::vector<double> out(times() * variables_);
-  file_.read(file_.variable_id(name), {0, start, 0}, {times(), 1, variables_}, out.data());
+  std::vector<std::size_t> first{0, start}, count{times(), 1};
+  first.insert(first.end(), state_shape_.size(), 0);
+  count.insert(count.end(), state_shape_.begin(), state_shape_.end());
+  file_.read(file_.variable_id(name), first, count, out.data());
   return out;
 }
 

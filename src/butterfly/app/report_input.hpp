@@ -15,11 +15,12 @@ namespace butterfly {
 class ReportInput {
  public:
   // Opens `path` and checks it: a NetCDF file with the variables
-  //   time (time); truth, ens_mean (time, start, var);
+  //   time (time); truth, ens_mean (time, start, STATE) where STATE is var, or
+  //   the spatial dimensions of a spectral system (field, y, x: any in that order);
   //   rmse, spread, ssr, crps, crps_fair, outlier_rate (time),
   // numeric, at least one lead time, and the global attribute
   // ensemble_members; optional rank_histogram (time, rank) and members
-  // (time, start, member, var) are checked when present. Throws UsageError
+  // (time, start, member, STATE) are checked when present. Throws UsageError
   // "PATH: ..." naming the first thing missing or malformed.
   explicit ReportInput(const std::string& path);
 
@@ -66,7 +67,12 @@ class ReportInput {
   std::string path_;
   NetcdfFile file_;
   std::vector<double> lead_times_;
+  // Appends the multi-index of flat state index `var` (count 1 each) to a slab.
+  void append_state_index(std::size_t var, std::vector<std::size_t>& first,
+                          std::vector<std::size_t>& count) const;
+
   std::size_t starts_ = 0, variables_ = 0, ensemble_members_ = 0, members_saved_ = 0;
+  std::vector<std::size_t> state_shape_;  // lengths of the state's dimensions
 };
 
 }  // namespace butterfly

@@ -14,6 +14,7 @@
 #include "butterfly/app/initial_ensemble.hpp"
 #include "butterfly/app/run_output.hpp"
 #include "butterfly/app/run_summary.hpp"
+#include "butterfly/app/state_shape.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/core/thread_pool.hpp"
 #include "butterfly/integrators/ensemble_stepper.hpp"
@@ -89,6 +90,7 @@ int run_command(const RunOptions& options) {
   description.members_saved = config.members_saved;
   description.extremes = config.extremes;
   description.rank_histogram = config.rank_histogram;
+  description.state_shape = state_shape(system);
 
   const std::size_t threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());

@@ -9,10 +9,13 @@
 namespace butterfly {
 RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescription& d)
     : description_(d), file_(NetcdfFile::create(path)) {
+  if (description_.state_shape.empty()) {
+    description_.state_shape.push_back({"var", d.variables, {}, "state variable index", "1"});
+  }
   NetcdfFile& f = file_;
   f.define_dimension("time", d.times);
   f.define_dimension("start", d.starts);
-  f.define_dimension("var", d.variables);
+  for (const StateDimension& s : description_.state_shape) f.define_dimension(s.name, s.length);
   if (d.rank_histogram) f.define_dimension("rank", d.members + 1);
   if (d.members_saved > 0) f.define_dimension("member", d.members_saved);
   f.define_dimension("diverged", 0);
@@ -26,9 +29,19 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   f.set_attribute(start_, "long_name", "forecast start index");
   start_time_ =
       f.define_variable("start_time", {"start"}, "truth time of each forecast start", "1");
-  var_ = f.define_variable("var", NC_INT64, {"var"});
-  f.set_attribute(var_, "units", "1");
-  f.set_attribute(var_, "long_name", "state variable index");
+  std::vector<std::string> state_dims;
+  for (const StateDimension& s : description_.state_shape) {
+    const int id = s.coordinates.empty()
+                       ? f.define_variable(s.name, NC_INT64, {s.name})
+                       : f.define_variable(s.name, {s.name}, s.long_name, s.units);
+    if (s.coordinates.empty()) {
+      f.set_attribute(id, "units", s.units);
+      f.set_attribute(id, "long_name", s.long_name);
+    }
+    if (s.name == "x" || s.name == "y") f.set_attribute(id, "axis", s.name == "x" ? "X" : "Y");
+    state_coordinates_.push_back(id);
+    state_dims.push_back(s.name);
+  }
   if (d.rank_histogram) {
     rank_ = f.define_variable("rank", NC_INT64, {"rank"});
     f.set_attribute(rank_, "units", "1");
@@ -40,7 +53,8 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
     f.set_attribute(member_, "long_name", "global member id");
   }
 
-  const std::vector<std::string> field{"time", "start", "var"};
+  std::vector<std::string> field{"time", "start"};
+  field.insert(field.end(), state_dims.begin(), state_dims.end());
   truth_ = f.define_variable("truth", field, "verifying truth (the hidden twin)", "state units");
   ens_mean_ = f.define_variable("ens_mean", field, "ensemble mean", "state units");
   ens_spread_ =
@@ -50,9 +64,13 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
     ens_max_ = f.define_variable("ens_max", field, "ensemble maximum", "state units");
   }
   if (d.members_saved > 0) {
-    members_ = f.define_variable("members", {"time", "start", "member", "var"},
-                                 "trajectories of the first members", "state units");
-    f.set_chunking(members_, {1, 1, d.members_saved, d.variables});
+    std::vector<std::string> dims{"time", "start", "member"};
+    dims.insert(dims.end(), state_dims.begin(), state_dims.end());
+    members_ =
+        f.define_variable("members", dims, "trajectories of the first members", "state units");
+    std::vector<std::size_t> chunk{1, 1, d.members_saved};
+    for (const StateDimension& s : description_.state_shape) chunk.push_back(s.length);
+    f.set_chunking(members_, chunk);
   }
   scores_.define(f, {"time"}, "", "starts and variables", d.rank_histogram);
   // Per-start rank histograms would cost starts x (M+1) values per time: left out.
@@ -97,7 +115,12 @@ void RunOutputFile::write_members(std::size_t time_index, std::size_t start,
         member_buffer_[(block.first_member() + m) * n + v] = block.at(v, m);
     }
   }
-  file_.write(members_, {time_index, start, 0, 0}, {1, 1, k, n}, member_buffer_.data());
+  std::vector<std::size_t> first{time_index, start, 0}, count{1, 1, k};
+  for (const StateDimension& s : description_.state_shape) {
+    first.push_back(0);
+    count.push_back(s.length);
+  }
+  file_.write(members_, first, count, member_buffer_.data());
 }
 
 void RunOutputFile::finish(const TwinExperimentResult& r,
@@ -112,7 +135,14 @@ void RunOutputFile::finish(const TwinExperimentResult& r,
   f.write_all(time_, r.lead_times);
   f.write_all(start_, iota(r.starts));
   f.write_all(start_time_, r.start_times);
-  f.write_all(var_, iota(r.variables));
+  for (std::size_t i = 0; i < description_.state_shape.size(); ++i) {
+    const StateDimension& s = description_.state_shape[i];
+    if (s.coordinates.empty()) {
+      f.write_all(state_coordinates_[i], iota(s.length));
+    } else {
+      f.write_all(state_coordinates_[i], s.coordinates);
+    }
+  }
   if (rank_ >= 0) f.write_all(rank_, iota(r.members + 1));
   if (member_ >= 0) f.write_all(member_, iota(description_.members_saved));
   f.write_all(truth_, r.truth);

@@ -15,6 +15,15 @@
 
 namespace butterfly {
 
+// One dimension of the state in the output: "var" for ODEs; "field", "y", "x"
+// for spatial systems, with coordinates in physical units where they exist.
+struct StateDimension {
+  std::string name;
+  std::size_t length = 0;
+  std::vector<double> coordinates;  // empty: an integer index 0 .. length-1
+  std::string long_name, units;
+};
+
 struct RunDescription {
   std::string system;
   std::string time_units;
@@ -25,6 +34,8 @@ struct RunDescription {
   std::size_t members_saved = 0;
   bool extremes = false;
   bool rank_histogram = true;
+  // Row-major shape of one state, product = variables (default: one "var" dimension).
+  std::vector<StateDimension> state_shape;
 };
 
 class RunOutputFile {
@@ -45,7 +56,8 @@ class RunOutputFile {
   RunDescription description_;
   NetcdfFile file_;
   ScoreVariables scores_, scores_by_start_;
-  int time_ = -1, start_ = -1, start_time_ = -1, var_ = -1, member_ = -1, rank_ = -1;
+  int time_ = -1, start_ = -1, start_time_ = -1, member_ = -1, rank_ = -1;
+  std::vector<int> state_coordinates_;  // one per state dimension
   int truth_ = -1, ens_mean_ = -1, ens_spread_ = -1, ens_min_ = -1, ens_max_ = -1, members_ = -1;
   int diverged_members_ = -1, diverged_member_id_ = -1, diverged_start_ = -1, diverged_lead_ = -1;
   std::vector<double> member_buffer_;
