@@ -157,6 +157,9 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
     truth_time = static_cast<double>(spinup_steps) * spec.dt;
   }
 
+  const std::shared_ptr<MemberPerturbation> perturbation =
+      spec.perturbation ? spec.perturbation
+                        : std::make_shared<GaussianMemberPerturbation>(spec.law);
   Climatology climatology(n);
   std::vector<double> analysis(n);
   std::vector<PointScores> point(n);
@@ -181,13 +184,14 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
     // Initial ensemble.
     std::vector<EnsembleBlock> blocks = make_blocks(n, members, spec.block_size);
     if (!from_file) {
-      draw_analysis(spec.law, static_cast<std::uint32_t>(s), start_state, analysis);
+      perturbation->draw_analysis(static_cast<std::uint32_t>(s), start_state, analysis);
       stepper.constrain(std::span<double>(analysis));
+      perturbation->prepare(static_cast<std::uint32_t>(s), analysis, t_start);
     }
     pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
       EnsembleBlock& block = blocks[b];
       if (!from_file) {
-        fill_members(spec.law, static_cast<std::uint32_t>(s), analysis, block);
+        perturbation->fill(static_cast<std::uint32_t>(s), analysis, block);
         stepper.constrain(block);  // e.g. back onto an energy surface
         return;
       }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "butterfly/core/thread_pool.hpp"
 #include "butterfly/integrators/ensemble_stepper.hpp"
 #include "butterfly/perturb/gaussian_perturbation.hpp"
+#include "butterfly/perturb/member_perturbation.hpp"
 #include "butterfly/stats/score_accumulator.hpp"
 
 namespace butterfly {
@@ -27,6 +29,8 @@ struct TwinExperimentSpec {
   double start_interval = 10.0;  // truth time between starts (a multiple of dt)
   std::size_t block_size = 256;  // members per block handed to a thread
   GaussianPerturbation law;
+  // How the analysis and members are drawn; null: the Gaussian `law`.
+  std::shared_ptr<MemberPerturbation> perturbation;
   // User-supplied initial conditions; when set, nothing is drawn and members/starts
   // come from them: initial_members is (start, member, var), initial_truth (start, var).
   std::vector<double> initial_members;

@@ -1,10 +1,16 @@
-// The butterfly command: subcommands run, verify, lyapunov, systems and report. Usage errors
+// The butterfly command: subcommands run, verify, lyapunov, breed, systems and report. Usage errors
 // exit with status 2, run-time errors with 1, each as one line on stderr.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <exception>
 #include <new>
 
+#include "butterfly/app/breed_command.hpp"
 #include "butterfly/app/lyapunov_command.hpp"
 #include "butterfly/app/report_command.hpp"
 #include "butterfly/app/run_command.hpp"
@@ -57,6 +63,9 @@ int main(int argc, char** argv) {
   LyapunovCommandOptions lyapunov;
   CLI::App* lyapunov_app = add_lyapunov_command(app, lyapunov);
 
+  BreedCommandOptions breed;
+  CLI::App* breed_app = add_breed_command(app, breed);
+
   bool systems_json = false;
   CLI::App* systems_app = app.add_subcommand("systems", "List the systems and their parameters");
   systems_app->add_flag("--json", systems_json, "print as JSON");
@@ -78,10 +87,11 @@ int main(int argc, char** argv) {
   // CLI11 would only say "a subcommand is required": name the unknown one.
   if (argc > 1 && argv[1][0] != '-') {
     const std::string command = argv[1];
-    if (command != "run" && command != "verify" && command != "lyapunov" && command != "systems" &&
-        command != "report") {
-      return fail(2, ("unknown subcommand '" + command +
-                      "'; expected run, verify, lyapunov, systems or report")
+    constexpr std::array<std::string_view, 6> kCommands = {"run",   "verify",  "lyapunov",
+                                                           "breed", "systems", "report"};
+    if (std::find(kCommands.begin(), kCommands.end(), command) == kCommands.end()) {
+      return fail(2, ("unknown subcommand '" + command + "'; expected one of " +
+                      fmt::format("{}", fmt::join(kCommands, ", ")))
                          .c_str());
     }
   }
@@ -98,6 +108,7 @@ int main(int argc, char** argv) {
     if (*run_app) return run_command(run);
     if (*verify_app) return verify_command(verify);
     if (*lyapunov_app) return lyapunov_command(lyapunov);
+    if (*breed_app) return breed_command(breed);
     if (*systems_app) return systems_command(systems_json);
     if (*report_app) return report_command(report);
   } catch (const UsageError& e) {

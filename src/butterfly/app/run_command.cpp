@@ -12,6 +12,8 @@
 #include "butterfly/analysis/predictability_horizon.hpp"
 #include "butterfly/analysis/twin_experiment.hpp"
 #include "butterfly/app/initial_ensemble.hpp"
+#include "butterfly/app/model_perturbation_config.hpp"
+#include "butterfly/app/perturbation_kinds.hpp"
 #include "butterfly/app/run_output.hpp"
 #include "butterfly/app/run_summary.hpp"
 #include "butterfly/app/state_shape.hpp"
@@ -37,8 +39,9 @@ int run_command(const RunOptions& options) {
   stepper_options.rtol = config.rtol;
   stepper_options.atol = config.atol;
   stepper_options.seed = config.seed;
-  const std::unique_ptr<EnsembleStepper> stepper =
-      make_stepper(system, config.scheme, stepper_options);
+  const ModelPerturbations model = model_perturbations(config);
+  const std::unique_ptr<EnsembleStepper> stepper = wrap_model_perturbations(
+      config.system, config.system_parameters, config.scheme, stepper_options, model);
   const std::size_t n = system_dimension(system);
   std::vector<double> default_state(n);
   std::visit([&](const auto& s) { s.default_state(default_state); }, system);
@@ -53,6 +56,7 @@ int run_command(const RunOptions& options) {
   spec.start_interval = config.start_interval;
   spec.block_size = config.block_size;
   spec.law = {config.amplitude, config.pairs, config.seed};
+  spec.perturbation = make_member_perturbation(config, system, *stepper, default_state);
   if (!config.initial.empty()) {
     InitialEnsemble initial = read_initial_ensemble(config.initial, n);
     spec.members = initial.members;
@@ -91,6 +95,12 @@ int run_command(const RunOptions& options) {
   description.extremes = config.extremes;
   description.rank_histogram = config.rank_histogram;
   description.state_shape = state_shape(system);
+  if (!model.parameters.empty()) {
+    const ParameterPerturbation laws(config.system, config.system_parameters, model.parameters,
+                                     config.seed);
+    description.perturbed_parameters = laws.names();
+    description.parameter_table = laws.table(0, spec.members);
+  }
 
   const std::size_t threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());

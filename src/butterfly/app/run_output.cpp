@@ -19,6 +19,7 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   if (d.rank_histogram) f.define_dimension("rank", d.members + 1);
   if (d.members_saved > 0) f.define_dimension("member", d.members_saved);
   f.define_dimension("diverged", 0);
+  if (!d.perturbed_parameters.empty()) f.define_dimension("ensemble_member", d.members);
 
   const std::string time_units = "model time units (" + d.time_units + ")";
   time_ = f.define_variable("time", {"time"}, "forecast lead time", "1");
@@ -89,6 +90,12 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   diverged_lead_ = f.define_variable("diverged_lead", {"diverged"},
                                      "first output lead at which the member was non-finite", "1");
 
+  for (const std::string& name : d.perturbed_parameters) {
+    parameter_variables_.push_back(f.define_variable(
+        "parameter_" + name, {"ensemble_member"},
+        "perturbed system parameter " + name + " of each member (by global id)", "1"));
+  }
+
   f.set_attribute(NC_GLOBAL, "Conventions", "CF-1.8");
   f.set_attribute(NC_GLOBAL, "title", "butterfly twin experiment: " + d.system);
   f.set_attribute(NC_GLOBAL, "source", std::string("butterfly ") + BUTTERFLY_VERSION);
@@ -145,6 +152,14 @@ void RunOutputFile::finish(const TwinExperimentResult& r,
   }
   if (rank_ >= 0) f.write_all(rank_, iota(r.members + 1));
   if (member_ >= 0) f.write_all(member_, iota(description_.members_saved));
+  const std::size_t parameters = description_.perturbed_parameters.size();
+  for (std::size_t p = 0; p < parameters; ++p) {
+    std::vector<double> column(description_.members);
+    for (std::size_t m = 0; m < column.size(); ++m) {
+      column[m] = description_.parameter_table[m * parameters + p];
+    }
+    f.write_all(parameter_variables_[p], column);
+  }
   f.write_all(truth_, r.truth);
   f.write_all(ens_mean_, r.ens_mean);
   f.write_all(ens_spread_, r.ens_spread);

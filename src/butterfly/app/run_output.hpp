@@ -36,6 +36,9 @@ struct RunDescription {
   bool rank_histogram = true;
   // Row-major shape of one state, product = variables (default: one "var" dimension).
   std::vector<StateDimension> state_shape;
+  // Perturbed model parameters: names, and every member's values [member][parameter].
+  std::vector<std::string> perturbed_parameters;
+  std::vector<double> parameter_table;
 };
 
 class RunOutputFile {
@@ -57,7 +60,8 @@ class RunOutputFile {
   NetcdfFile file_;
   ScoreVariables scores_, scores_by_start_;
   int time_ = -1, start_ = -1, start_time_ = -1, member_ = -1, rank_ = -1;
-  std::vector<int> state_coordinates_;  // one per state dimension
+  std::vector<int> state_coordinates_;    // one per state dimension
+  std::vector<int> parameter_variables_;  // parameter_<name> (ensemble_member)
   int truth_ = -1, ens_mean_ = -1, ens_spread_ = -1, ens_min_ = -1, ens_max_ = -1, members_ = -1;
   int diverged_members_ = -1, diverged_member_id_ = -1, diverged_start_ = -1, diverged_lead_ = -1;
   std::vector<double> member_buffer_;

@@ -59,8 +59,13 @@ constexpr KeySpec text_key(std::string_view s, std::string_view k,
   return {s, k, Kind::kText, nullptr, nullptr, nullptr, nullptr, m};
 }
 
-constexpr std::array<std::string_view, 6> kSections = {"system",       "run",        "ensemble",
-                                                       "perturbation", "integrator", "output"};
+constexpr std::array<std::string_view, 8> kSections = {
+    "system", "run",        "ensemble", "perturbation",
+    "model",  "parameters", "integrator", "output"};
+
+// Keys of a [parameters.NAME] table; "law" is text, "values" a list of numbers.
+constexpr std::array<std::string_view, 9> kParameterLawKeys = {
+    "law", "value", "mean", "sd", "low", "high", "median", "sigma_log", "values"};
 
 // Every fixed key, in the order the effective config prints them. [system]
 // also takes any numeric key: the system's parameters.
@@ -77,6 +82,15 @@ constexpr std::array kKeys = {
     text_key("perturbation", "kind", &ExperimentConfig::perturbation),
     number_key("perturbation", "amplitude", &ExperimentConfig::amplitude),
     boolean_key("perturbation", "pairs", &ExperimentConfig::pairs),
+    number_key("perturbation", "length_scale", &ExperimentConfig::length_scale),
+    count_key("perturbation", "vectors", &ExperimentConfig::vectors),
+    count_key("perturbation", "cycles", &ExperimentConfig::cycles),
+    number_key("perturbation", "cycle_length", &ExperimentConfig::cycle_length),
+    number_key("perturbation", "optimisation_time", &ExperimentConfig::optimisation_time),
+    number_key("model", "sppt_sigma", &ExperimentConfig::sppt_sigma),
+    number_key("model", "sppt_tau", &ExperimentConfig::sppt_tau),
+    number_key("model", "sppt_length", &ExperimentConfig::sppt_length),
+    boolean_key("model", "sppt_truth", &ExperimentConfig::sppt_truth),
     text_key("integrator", "scheme", &ExperimentConfig::scheme),
     number_key("integrator", "dt", &ExperimentConfig::dt),
     number_key("integrator", "rtol", &ExperimentConfig::rtol),
@@ -87,7 +101,8 @@ constexpr std::array kKeys = {
     boolean_key("output", "rank_histogram", &ExperimentConfig::rank_histogram),
 };
 
-constexpr std::array<std::string_view, 1> kPerturbationKinds = {"gaussian"};
+constexpr std::array<std::string_view, 5> kPerturbationKinds = {
+    "gaussian", "gaussian_correlated", "bred", "singular", "lyapunov"};
 // Relative tolerance for "an integer multiple of".
 constexpr double kMultipleTolerance = 1e-9;
 
@@ -250,6 +265,12 @@ class Loader {
     const std::string_view name =
         trim(std::string_view(override_text).substr(0, std::min(eq, override_text.size())));
     const auto dot = name.find('.');
+    if (eq != std::string::npos && dot != std::string_view::npos &&
+        name.substr(0, dot) == "parameters") {
+      apply_parameter_override(where, name.substr(dot + 1),
+                               std::string(trim(std::string_view(override_text).substr(eq + 1))));
+      return;
+    }
     if (eq == std::string::npos || dot == std::string_view::npos ||
         !is_bare_key(name.substr(0, dot)) || !is_bare_key(name.substr(dot + 1))) {
       throw UsageError(where + ": expected section.key=value, e.g. integrator.dt=0.005");
@@ -285,6 +306,7 @@ class Loader {
     config.source = source_;
     for (const KeySpec& spec : kKeys) read_key(spec, config);
     read_parameters(config);
+    read_parameter_laws(config);
     check_values(config);
     config.text = experiment_config_to_toml(config);
     return config;
@@ -304,6 +326,78 @@ class Loader {
   }
 
  private:
+  // "parameters.NAME.KEY=value": a key of one parameter's law table.
+  void apply_parameter_override(const std::string& where, std::string_view rest,
+                                const std::string& raw) {
+    const auto dot = rest.find('.');
+    if (dot == std::string_view::npos || !is_bare_key(rest.substr(0, dot)) ||
+        !is_bare_key(rest.substr(dot + 1))) {
+      throw UsageError(where + ": expected parameters.NAME.KEY=value, e.g. "
+                               "parameters.forcing.law=normal");
+    }
+    const std::string parameter(rest.substr(0, dot)), key(rest.substr(dot + 1));
+    if (std::find(kParameterLawKeys.begin(), kParameterLawKeys.end(), key) ==
+        kParameterLawKeys.end()) {
+      throw UsageError(fmt::format("{}: unknown key parameters.{}.{}; expected one of {}", where,
+                                   parameter, key, join(kParameterLawKeys)));
+    }
+    if (doc_.get("parameters") == nullptr) doc_.insert_or_assign("parameters", toml::table{});
+    toml::table* parameters = doc_.get("parameters")->as_table();
+    if (parameters == nullptr) {
+      throw UsageError(fmt::format("{}: parameters must be a table [parameters]", source_));
+    }
+    if (parameters->get(parameter) == nullptr) {
+      parameters->insert_or_assign(parameter, toml::table{});
+    }
+    toml::table* table = parameters->get(parameter)->as_table();
+    if (table == nullptr) {
+      throw UsageError(fmt::format("{}: parameters.{} must be a table [parameters.{}]", source_,
+                                   parameter, parameter));
+    }
+    set_value(*table, key, raw, key == "law");
+    origin_["parameters." + parameter + "." + key] = where;
+  }
+
+  // The [parameters.NAME] tables, in name order.
+  void read_parameter_laws(ExperimentConfig& config) const {
+    const toml::table* parameters = doc_["parameters"].as_table();
+    if (parameters == nullptr) return;
+    for (const auto& [name, node] : *parameters) {
+      const std::string prefix = "parameters." + std::string(name.str());
+      const toml::table* table = node.as_table();
+      if (table == nullptr) {
+        fail(prefix, "must be a table [" + prefix + "] with a law, got " + describe(node));
+      }
+      ParameterLawConfig law;
+      law.parameter = std::string(name.str());
+      for (const auto& [key_node, value] : *table) {
+        const std::string key(key_node.str());
+        const std::string dotted = prefix + "." + key;
+        if (std::find(kParameterLawKeys.begin(), kParameterLawKeys.end(), key) ==
+            kParameterLawKeys.end()) {
+          fail(dotted, "is not a key of a parameter law; expected one of " +
+                           join(kParameterLawKeys));
+        }
+        if (key == "law") {
+          if (!value.is_string()) fail(dotted, "must be a string, got " + describe(value));
+          law.law = value.as_string()->get();
+        } else if (key == "values") {
+          const toml::array* list = value.as_array();
+          if (list == nullptr || list->empty()) {
+            fail(dotted, "must be a non-empty list of numbers, got " + describe(value));
+          }
+          for (const toml::node& item : *list) law.values.push_back(read_number(dotted, item));
+        } else {
+          law.numbers.emplace_back(key, read_number(dotted, value));
+        }
+      }
+      if (law.law.empty()) {
+        fail(prefix + ".law", "is missing: one of point, normal, uniform, lognormal, list");
+      }
+      config.parameter_laws.push_back(std::move(law));
+    }
+  }
+
   // Where `dotted_key`'s value came from: the override that set it, or the file.
   const std::string& where(const std::string& dotted_key) const {
     const auto it = origin_.find(dotted_key);
@@ -353,7 +447,8 @@ class Loader {
         throw UsageError(fmt::format("{}: {} must be a table [{}], got {}", source_, section,
                                      section, describe(node)));
       }
-      if (section == "system") continue;  // any key: the system's parameters
+      if (section == "system") continue;      // any key: the system's parameters
+      if (section == "parameters") continue;  // tables, checked by read_parameter_laws
       for (const auto& [key, value] : *table) {
         if (find_key(section, key.str()) == nullptr) {
           fail_unknown_key(where(section + "." + std::string(key.str())), section,
@@ -442,6 +537,22 @@ class Loader {
          fmt::format("must be >= 0, got {}", c.amplitude));
     need(!c.pairs || c.members % 2 == 0, "perturbation.pairs",
          fmt::format("needs an even ensemble.members, got {}", c.members));
+    need(c.length_scale >= 0 && std::isfinite(c.length_scale), "perturbation.length_scale",
+         fmt::format("must be >= 0, got {}", c.length_scale));
+    need(c.perturbation != "gaussian_correlated" || c.length_scale > 0,
+         "perturbation.length_scale", "must be > 0 for perturbation.kind = \"gaussian_correlated\"");
+    need(c.vectors >= 1, "perturbation.vectors", fmt::format("must be >= 1, got {}", c.vectors));
+    need(c.cycles >= 1, "perturbation.cycles", fmt::format("must be >= 1, got {}", c.cycles));
+    need(c.cycle_length >= 0, "perturbation.cycle_length",
+         fmt::format("must be >= 0, got {}", c.cycle_length));
+    need(c.optimisation_time >= 0, "perturbation.optimisation_time",
+         fmt::format("must be >= 0, got {}", c.optimisation_time));
+    need(c.sppt_sigma >= 0 && c.sppt_sigma <= 1, "model.sppt_sigma",
+         fmt::format("must be in [0, 1] (the pattern is clipped to [-1, 1]), got {}", c.sppt_sigma));
+    need(c.sppt_sigma == 0 || c.sppt_tau > 0, "model.sppt_tau",
+         fmt::format("must be > 0 when model.sppt_sigma > 0, got {}", c.sppt_tau));
+    need(c.sppt_length >= 0, "model.sppt_length",
+         fmt::format("must be >= 0, got {}", c.sppt_length));
     // The scheme's name is checked where schemes are known (make_stepper); an
     // unset dt (0) is the system's default, so only a given dt must be > 0.
     need(c.dt > 0 || doc_["integrator"]["dt"].node() == nullptr, "integrator.dt",
@@ -511,6 +622,20 @@ std::string experiment_config_to_toml(const ExperimentConfig& config) {
     if (section == "system") {
       for (const auto& [name, value] : config.system_parameters) {
         text += fmt::format("{} = {}\n", format_key(name), format_number(value));
+      }
+    }
+    if (section == "parameters") {
+      for (const ParameterLawConfig& law : config.parameter_laws) {
+        text += fmt::format("\n[parameters.{}]\nlaw = {}\n", format_key(law.parameter),
+                            quote(law.law));
+        for (const auto& [key, value] : law.numbers) {
+          text += fmt::format("{} = {}\n", key, format_number(value));
+        }
+        if (!law.values.empty()) {
+          std::string list;
+          for (double v : law.values) list += (list.empty() ? "" : ", ") + format_number(v);
+          text += fmt::format("values = [{}]\n", list);
+        }
       }
     }
   }

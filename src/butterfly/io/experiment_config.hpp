@@ -10,6 +10,16 @@
 
 namespace butterfly {
 
+// One [parameters.NAME] table: how members draw the system parameter NAME.
+// The perturb room checks the law and its numbers (perturb/parameter_perturbation.hpp).
+struct ParameterLawConfig {
+  std::string parameter;
+  std::string law;  // point, normal, uniform, lognormal or list
+  // The law's numbers by key (value, mean, sd, low, high, median, sigma_log).
+  std::vector<std::pair<std::string, double>> numbers;
+  std::vector<double> values;  // list
+};
+
 // Every setting of an ensemble experiment, with its default. TOML keys are
 // "section.member" unless noted.
 struct ExperimentConfig {
@@ -29,9 +39,23 @@ struct ExperimentConfig {
   double start_interval = 10.0;  // model time between starts, > 0 when starts > 1
   std::string initial;           // NetCDF path of initial states, or empty
   // [perturbation]
-  std::string perturbation = "gaussian";  // key perturbation.kind; only "gaussian" for now
-  double amplitude = 0.01;                // >= 0
-  bool pairs = false;                     // +/- pairs of perturbations
+  // key perturbation.kind: gaussian, gaussian_correlated (spatial systems),
+  // bred, singular or lyapunov (members in the span of `vectors` such vectors)
+  std::string perturbation = "gaussian";
+  double amplitude = 0.01;          // >= 0: standard deviation per variable
+  bool pairs = false;               // +/- pairs of perturbations
+  double length_scale = 0.0;        // gaussian_correlated: > 0, in the grid's length units
+  std::size_t vectors = 4;          // bred, singular, lyapunov: vectors combined, >= 1
+  std::size_t cycles = 20;          // bred: breeding cycles before each start, >= 1
+  double cycle_length = 0.0;        // bred: model time per cycle; lyapunov: per QR; 0: output.every
+  double optimisation_time = 0.0;   // singular: optimisation time; 0: output.every
+  // [model]: stochastically perturbed tendencies (SPPT); sigma 0 is off
+  double sppt_sigma = 0.0;  // standard deviation of the multiplicative pattern, >= 0
+  double sppt_tau = 0.0;    // decorrelation time, > 0 when sppt_sigma > 0
+  double sppt_length = 0.0;  // spatial correlation length (spatial systems), >= 0
+  bool sppt_truth = false;   // also perturb the truth's tendencies (exchangeable truth)
+  // [parameters.NAME] tables, by parameter name: perturbed model parameters.
+  std::vector<ParameterLawConfig> parameter_laws;
   // [integrator]
   std::string scheme;  // key integrator.scheme; empty: the system's default
   double dt = 0.0;     // > 0; 0 (unset): the system's default
