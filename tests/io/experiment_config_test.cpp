@@ -188,7 +188,7 @@ TEST(ExperimentConfig, MalformedOverridesAreNamed) {
             "integrator.dt=0.005");
   EXPECT_EQ(override_error({"foo.x=1"}),
             "override 'foo.x=1': unknown section [foo]; expected one of system, run, ensemble, "
-            "perturbation, integrator, output");
+            "perturbation, model, parameters, integrator, output");
   EXPECT_EQ(override_error({"run.sead=1"}),
             "override 'run.sead=1': unknown key run.sead; expected one of spinup, length, seed, "
             "block_size");
@@ -204,7 +204,7 @@ TEST(ExperimentConfig, ErrorsFromOverridesNameTheOverride) {
 TEST(ExperimentConfig, UnknownSectionAndKeyInAFile) {
   EXPECT_EQ(file_error("[foo]\nx = 1\n"),
             "config.toml: unknown section [foo]; expected one of system, run, ensemble, "
-            "perturbation, integrator, output");
+            "perturbation, model, parameters, integrator, output");
   EXPECT_EQ(file_error("[run]\nsteps = 1\n"),
             "config.toml: unknown key run.steps; expected one of spinup, length, seed, block_size");
   EXPECT_EQ(file_error("[output]\nevery = 0.1\n[output.extra]\nx = 1\n"),
@@ -270,8 +270,9 @@ TEST(ExperimentConfig, RangeErrorsNameTheKeyAndValue) {
        "config.toml: perturbation.amplitude must be >= 0, got -0.5"},
       {"[perturbation]\npairs = true\n[ensemble]\nmembers = 11\n",
        "config.toml: perturbation.pairs needs an even ensemble.members, got 11"},
-      {"[perturbation]\nkind = \"bred\"\n",
-       "config.toml: perturbation.kind must be one of gaussian, got \"bred\""},
+      {"[perturbation]\nkind = \"breed\"\n",
+       "config.toml: perturbation.kind must be one of gaussian, gaussian_correlated, bred, "
+       "singular, lyapunov, got \"breed\""},
       {"[integrator]\nrtol = 0\n", "config.toml: integrator.rtol must be > 0, got 0"},
       {"[integrator]\natol = -1\n", "config.toml: integrator.atol must be > 0, got -1"},
   };
@@ -333,6 +334,51 @@ TEST(ExperimentConfig, DefaultTextRoundTrips) {
   const auto path = dir.write("effective.toml", original.text);
   EXPECT_EQ(settings(load_experiment_config(path.string(), {})), settings(original));
   EXPECT_EQ(experiment_config_to_toml(original), original.text);
+}
+
+}  // namespace
+}  // namespace butterfly
+
+namespace butterfly {
+namespace {
+
+// [parameters.NAME] tables: read from a file and from "parameters.NAME.KEY" overrides, and
+// written back into the effective text so that loading it again gives the same laws.
+TEST(ExperimentConfig, ParameterLawTablesRoundTrip) {
+  TempDir dir;
+  const auto input =
+      dir.write("config.toml", "[parameters.forcing]\nlaw = \"normal\"\nmean = 8\nsd = 0.5\n");
+  const ExperimentConfig original = load_experiment_config(
+      input.string(), {"parameters.n.law=list", "parameters.n.values=[36, 40]",
+                       "model.sppt_sigma=0.2", "model.sppt_tau=0.1"});
+  ASSERT_EQ(original.parameter_laws.size(), 2u);
+  EXPECT_EQ(original.parameter_laws[0].parameter, "forcing");
+  EXPECT_EQ(original.parameter_laws[0].law, "normal");
+  EXPECT_EQ(original.parameter_laws[0].numbers,
+            (std::vector<std::pair<std::string, double>>{{"mean", 8.0}, {"sd", 0.5}}));
+  EXPECT_EQ(original.parameter_laws[1].values, (std::vector<double>{36.0, 40.0}));
+  EXPECT_EQ(original.sppt_sigma, 0.2);
+  const auto path = dir.write("effective.toml", original.text);
+  const ExperimentConfig again = load_experiment_config(path.string(), {});
+  EXPECT_EQ(again.text, original.text);
+  ASSERT_EQ(again.parameter_laws.size(), 2u);
+  EXPECT_EQ(again.parameter_laws[1].values, original.parameter_laws[1].values);
+}
+
+TEST(ExperimentConfig, ParameterLawErrorsNameTheKey) {
+  EXPECT_NE(usage_error("", {"parameters.forcing.mu=1"}).find("parameters.forcing.mu"),
+            std::string::npos);
+  EXPECT_NE(usage_error("", {"parameters.forcing=1"}).find("parameters.NAME.KEY"),
+            std::string::npos);
+  EXPECT_NE(usage_error("", {"parameters.forcing.mean=1"}).find("parameters.forcing.law"),
+            std::string::npos);
+  EXPECT_NE(usage_error("", {"parameters.forcing.law=list", "parameters.forcing.values=[]"})
+                .find("parameters.forcing.values"),
+            std::string::npos);
+  EXPECT_NE(
+      usage_error("", {"perturbation.kind=gaussian_correlated"}).find("perturbation.length_scale"),
+      std::string::npos);
+  EXPECT_NE(usage_error("", {"model.sppt_sigma=2"}).find("model.sppt_sigma"), std::string::npos);
 }
 
 }  // namespace
