@@ -1,4 +1,5 @@
-// The butterfly command: subcommands run, verify, lyapunov, breed, systems and report. Usage errors
+// The butterfly command: subcommands run, verify, lyapunov, breed, svd, ews, systems
+// and report. Usage errors
 // exit with status 2, run-time errors with 1, each as one line on stderr.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -11,9 +12,11 @@
 #include <new>
 
 #include "butterfly/app/breed_command.hpp"
+#include "butterfly/app/ews_command.hpp"
 #include "butterfly/app/lyapunov_command.hpp"
 #include "butterfly/app/report_command.hpp"
 #include "butterfly/app/run_command.hpp"
+#include "butterfly/app/svd_command.hpp"
 #include "butterfly/app/systems_command.hpp"
 #include "butterfly/app/verify_command.hpp"
 #include "butterfly/core/error.hpp"
@@ -66,6 +69,12 @@ int main(int argc, char** argv) {
   BreedCommandOptions breed;
   CLI::App* breed_app = add_breed_command(app, breed);
 
+  SvdCommandOptions svd;
+  CLI::App* svd_app = add_svd_command(app, svd);
+
+  EwsCommandOptions ews;
+  CLI::App* ews_app = add_ews_command(app, ews);
+
   bool systems_json = false;
   CLI::App* systems_app = app.add_subcommand("systems", "List the systems and their parameters");
   systems_app->add_flag("--json", systems_json, "print as JSON");
@@ -87,8 +96,8 @@ int main(int argc, char** argv) {
   // CLI11 would only say "a subcommand is required": name the unknown one.
   if (argc > 1 && argv[1][0] != '-') {
     const std::string command = argv[1];
-    constexpr std::array<std::string_view, 6> kCommands = {"run",   "verify",  "lyapunov",
-                                                           "breed", "systems", "report"};
+    constexpr std::array<std::string_view, 8> kCommands = {"run", "verify", "lyapunov", "breed",
+                                                           "svd", "ews",    "systems",  "report"};
     if (std::find(kCommands.begin(), kCommands.end(), command) == kCommands.end()) {
       return fail(2, ("unknown subcommand '" + command + "'; expected one of " +
                       fmt::format("{}", fmt::join(kCommands, ", ")))
@@ -109,6 +118,8 @@ int main(int argc, char** argv) {
     if (*verify_app) return verify_command(verify);
     if (*lyapunov_app) return lyapunov_command(lyapunov);
     if (*breed_app) return breed_command(breed);
+    if (*svd_app) return svd_command(svd);
+    if (*ews_app) return ews_command(ews);
     if (*systems_app) return systems_command(systems_json);
     if (*report_app) return report_command(report);
   } catch (const UsageError& e) {

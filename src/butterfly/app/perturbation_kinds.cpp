@@ -12,6 +12,7 @@
 #include "butterfly/core/error.hpp"
 #include "butterfly/perturb/bred_vectors.hpp"
 #include "butterfly/perturb/correlated_gaussian.hpp"
+#include "butterfly/perturb/singular_vectors.hpp"
 #include "butterfly/systems/spectral_system.hpp"
 
 namespace butterfly {
@@ -102,6 +103,24 @@ PerturbationBasis bred_basis(const ExperimentConfig& c, const EnsembleStepper& s
   };
 }
 
+// The leading singular vectors of the RK4 tangent-linear propagator from the
+// analysis over the optimisation time (Buizza & Palmer 1995, JAS 52, 1434;
+// Molteni et al. 1996): Lanczos with TLM and adjoint products (perturb/singular_vectors.hpp).
+PerturbationBasis singular_basis(const ExperimentConfig& c, const AnySystem& system,
+                                 double optimisation_time) {
+  return [=, &system](std::uint32_t start, std::span<const double> analysis, double time,
+                      std::vector<double>& basis) {
+    SingularVectorOptions options;
+    options.k = c.vectors;
+    options.dt = c.dt;
+    options.optimisation_time = optimisation_time;
+    options.seed = c.seed + start;
+    options.start_time = time;
+    const SingularVectors sv = singular_vectors(system, analysis, options);
+    basis = sv.initial_vectors;  // k x n rows: the n x k column-major layout of the basis
+  };
+}
+
 }  // namespace
 
 std::shared_ptr<MemberPerturbation> make_member_perturbation(
@@ -157,7 +176,12 @@ std::shared_ptr<MemberPerturbation> make_member_perturbation(
     return std::make_shared<BasisMemberPerturbation>(
         law, c.vectors, bred_basis(c, stepper, default_state, lead, interval));
   }
-  throw UsageError(fmt::format("perturbation.kind = \"{}\" is not available yet", kind));
+  if (kind == "singular") {
+    const double t = c.optimisation_time > 0 ? c.optimisation_time : c.every;
+    (void)whole_steps(t, c.dt, "perturbation.optimisation_time", "integrator.dt");
+    return std::make_shared<BasisMemberPerturbation>(law, c.vectors, singular_basis(c, system, t));
+  }
+  throw UsageError(fmt::format("perturbation.kind = \"{}\" is not known", kind));
 }
 
 }  // namespace butterfly

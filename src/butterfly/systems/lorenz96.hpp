@@ -46,6 +46,22 @@ class Lorenz96 {
     dxdt[n - 1] = (x[0] - x[n - 3]) * x[n - 2] - x[n - 1] + forcing_;
   }
 
+  // The adjoint of the rhs, out = J(x)^T w: with df_i/dx_{i+1} = x_{i-1},
+  // df_i/dx_{i-2} = -x_{i-1}, df_i/dx_{i-1} = x_{i+1} - x_{i-2}, df_i/dx_i = -1,
+  //   (J^T w)_j = x_{j-2} w_{j-1} + (x_{j+2} - x_{j-1}) w_{j+1} - x_{j+1} w_{j+2} - w_j
+  // (indices mod n); checked by the dot-product test in tests/tangent/adjoint_test.cpp.
+  void vjp(const double* x, const double* w, double* out, double /*t*/) const {
+    const std::size_t n = n_;
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto at = [n](std::size_t i, std::size_t plus, std::size_t minus) {
+        return (i + n + plus - minus) % n;
+      };
+      out[j] = x[at(j, 0, 2)] * w[at(j, 0, 1)] +
+               (x[at(j, 2, 0)] - x[at(j, 0, 1)]) * w[at(j, 1, 0)] -
+               x[at(j, 1, 0)] * w[at(j, 2, 0)] - w[j];
+    }
+  }
+
  private:
   std::size_t n_;
   double forcing_;
