@@ -116,6 +116,15 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
                                          std::span<const double> default_state,
                                          const TwinExperimentSpec& spec, ThreadPool& pool,
                                          const MemberObserver& observer) {
+  TwinObservers observers;
+  observers.members = observer;
+  return run_twin_experiment(stepper, default_state, spec, pool, observers);
+}
+
+TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
+                                         std::span<const double> default_state,
+                                         const TwinExperimentSpec& spec, ThreadPool& pool,
+                                         const TwinObservers& observers) {
   const std::size_t n = stepper.dimension();
   check_twin_experiment(spec, n);
   const bool from_file = !spec.initial_members.empty();
@@ -245,7 +254,8 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
             finite_members, members, r.lead_times[k]));
       }
 
-      if (observer) observer(k, s, blocks);
+      if (observers.members) observers.members(k, s, blocks);
+      if (observers.members_with_truth) observers.members_with_truth(k, s, blocks, truth, diverged);
 
       pool.parallel_for(n, [&](std::size_t v, std::size_t worker) {
         std::vector<double>& values = gather[worker];
@@ -255,6 +265,10 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
           for (std::size_t m = 0; m < block.members(); ++m) {
             if (!diverged[block.first_member() + m]) values[count++] = row[m];
           }
+        }
+        if (observers.points) {
+          observers.points(
+              {k, s, v, worker, std::span<const double>(values.data(), count), truth[v]});
         }
         point[v] = score_point(std::span<double>(values.data(), count), truth[v]);
       });

@@ -68,6 +68,27 @@ struct TwinExperimentResult {
 using MemberObserver = std::function<void(std::size_t time_index, std::size_t start,
                                           const std::vector<EnsembleBlock>& blocks)>;
 
+// One scored point (a variable of one start at one output time) as the driver
+// sees it: the finite members' values in member order, and the truth.
+struct PointView {
+  std::size_t time_index = 0, start = 0, variable = 0, worker = 0;
+  std::span<const double> values;
+  double truth = 0.0;
+};
+
+// Optional hooks of the driver. `members` and `members_with_truth` are called
+// from the driving thread in (start, time) order; `points` from the worker that
+// scores the point, concurrently for different variables (write only per-worker
+// state; `worker` < pool.size()). `diverged` flags members left out (by id).
+struct TwinObservers {
+  MemberObserver members;
+  std::function<void(std::size_t time_index, std::size_t start,
+                     const std::vector<EnsembleBlock>& blocks, std::span<const double> truth,
+                     const std::vector<char>& diverged)>
+      members_with_truth;
+  std::function<void(const PointView&)> points;
+};
+
 // span / step as a whole number; throws UsageError naming both keys when
 // span is not a whole multiple of step (to 1e-9 relative).
 std::size_t whole_steps(double span, double step, const char* what, const char* step_name);
@@ -83,5 +104,10 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
                                          std::span<const double> default_state,
                                          const TwinExperimentSpec& spec, ThreadPool& pool,
                                          const MemberObserver& observer = {});
+// The same with every hook of TwinObservers.
+TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
+                                         std::span<const double> default_state,
+                                         const TwinExperimentSpec& spec, ThreadPool& pool,
+                                         const TwinObservers& observers);
 
 }  // namespace butterfly

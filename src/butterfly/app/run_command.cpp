@@ -93,6 +93,7 @@ int run_command(const RunOptions& options) {
   description.times = whole_steps(spec.length, spec.every, "run.length", "output.every") + 1;
   description.members_saved = config.members_saved;
   description.extremes = config.extremes;
+  description.thresholds = config.thresholds;
   description.rank_histogram = config.rank_histogram;
   description.state_shape = state_shape(system);
   if (!model.parameters.empty()) {
@@ -109,11 +110,18 @@ int run_command(const RunOptions& options) {
   RunOutputFile file(output.temp_path(), description);
 
   const auto begin = std::chrono::steady_clock::now();
-  const TwinExperimentResult result = run_twin_experiment(
-      *stepper, default_state, spec, pool,
-      [&](std::size_t k, std::size_t s, const std::vector<EnsembleBlock>& blocks) {
-        file.write_members(k, s, blocks);
-      });
+  TwinObservers observers;
+  observers.members = [&](std::size_t k, std::size_t s, const std::vector<EnsembleBlock>& blocks) {
+    file.write_members(k, s, blocks);
+  };
+  std::unique_ptr<ExtremesCollector> extremes;
+  if (config.extremes) {
+    extremes = std::make_unique<ExtremesCollector>(spec.members, description.times, pool.size(),
+                                                   config.thresholds);
+    extremes->add_to(observers);
+  }
+  const TwinExperimentResult result =
+      run_twin_experiment(*stepper, default_state, spec, pool, observers);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
 
@@ -121,7 +129,7 @@ int run_command(const RunOptions& options) {
   for (const ScoreAccumulator& s : result.scores) rmse.push_back(s.rmse());
   const std::optional<double> half =
       predictability_horizon(result.lead_times, rmse, result.saturation_rmse, 0.5);
-  file.finish(result, half, stepper->statistics());
+  file.finish(result, half, stepper->statistics(), extremes.get());
   output.commit();
 
   for (std::size_t i = 0; i < result.diverged.size() && i < 10; ++i) {

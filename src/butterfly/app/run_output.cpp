@@ -96,6 +96,8 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
         "perturbed system parameter " + name + " of each member (by global id)", "1"));
   }
 
+  if (d.extremes) define_extremes(d);
+
   f.set_attribute(NC_GLOBAL, "Conventions", "CF-1.8");
   f.set_attribute(NC_GLOBAL, "title", "butterfly twin experiment: " + d.system);
   f.set_attribute(NC_GLOBAL, "source", std::string("butterfly ") + BUTTERFLY_VERSION);
@@ -132,7 +134,7 @@ void RunOutputFile::write_members(std::size_t time_index, std::size_t start,
 
 void RunOutputFile::finish(const TwinExperimentResult& r,
                            std::optional<double> half_saturation_lead,
-                           const StepperStatistics& steps) {
+                           const StepperStatistics& steps, const ExtremesCollector* extremes) {
   NetcdfFile& f = file_;
   const auto iota = [](std::size_t count) {
     std::vector<std::int64_t> v(count);
@@ -168,6 +170,7 @@ void RunOutputFile::finish(const TwinExperimentResult& r,
     f.write_all(ens_max_, r.ens_max);
   }
   scores_.write(f, r.scores);
+  if (extremes != nullptr && !extremes_.empty()) write_extremes(*extremes);
   scores_by_start_.write(f, r.scores_by_start);
 
   std::vector<std::int64_t> counts(r.diverged_by_start.begin(), r.diverged_by_start.end());
@@ -200,6 +203,121 @@ void RunOutputFile::finish(const TwinExperimentResult& r,
     f.set_attribute(NC_GLOBAL, "half_saturation_lead", *half_saturation_lead);
   }
   f.close();
+}
+
+void RunOutputFile::define_extremes(const RunDescription& d) {
+  NetcdfFile& f = file_;
+  const std::size_t sigmas = TailAccumulator().max_sigma();
+  const std::vector<double> probabilities = default_tail_probabilities();
+  const std::vector<std::size_t> sizes = default_best_member_sizes(d.members);
+  f.define_dimension("sigma", sigmas);
+  f.define_dimension("tail_probability", probabilities.size());
+  f.define_dimension("size", sizes.size());
+  const auto define = [&](const std::string& name, std::vector<std::string> dims,
+                          const std::string& long_name, const std::string& units) {
+    extremes_[name] = f.define_variable(name, dims, long_name, units);
+  };
+  define("sigma", {"sigma"}, "distance from the ensemble mean in ensemble standard deviations",
+         "1");
+  define("tail_probability", {"tail_probability"}, "probability of a member quantile", "1");
+  define("size", {"size"}, "ensemble size of the first-n subensemble", "1");
+  define("tail_outside_fraction", {"time", "sigma"},
+         "fraction of member values more than sigma ensemble sd from the ensemble mean", "1");
+  define("gaussian_outside_fraction", {"sigma"}, "the same for a Gaussian ensemble: erfc(k/sqrt 2)",
+         "1");
+  define("standardized_quantile", {"time", "tail_probability"},
+         "member quantile (numpy linear) minus the mean, over the sd, averaged over points", "1");
+  define("gaussian_quantile", {"tail_probability"}, "standard normal quantile", "1");
+  define("best_member_error", {"time", "size"},
+         "mean |best of the first n members - truth| over points", "state units");
+  define("best_member_rms_error", {"time", "size"}, "rms of the best-member error", "state units");
+  define("subensemble_outlier_rate", {"time", "size"},
+         "fraction of points whose truth is outside the first n members", "1");
+  define("expected_subensemble_outlier_rate", {"size"}, "2/(n+1) for a reliable ensemble", "1");
+  define("energy_score", {"time"}, "energy score (Gneiting & Raftery 2007) over starts",
+         "state units");
+  define("energy_score_fair", {"time"}, "fair energy score over starts", "state units");
+  if (!d.thresholds.empty()) {
+    f.define_dimension("threshold", d.thresholds.size());
+    define("threshold", {"threshold"}, "event: the truth exceeds this value", "state units");
+    define("brier_score", {"time", "threshold"}, "Brier score of the event", "1");
+    define("brier_score_fair", {"time", "threshold"}, "fair Brier score (Ferro 2014)", "1");
+    define("brier_reliability", {"time", "threshold"}, "Murphy (1973) reliability", "1");
+    define("brier_resolution", {"time", "threshold"}, "Murphy (1973) resolution", "1");
+    define("brier_uncertainty", {"time", "threshold"}, "Murphy (1973) uncertainty", "1");
+    define("event_base_rate", {"time", "threshold"}, "observed frequency of the event", "1");
+    define("roc_area", {"time", "threshold"}, "area under the ROC curve", "1");
+  }
+}
+
+void RunOutputFile::write_extremes(const ExtremesCollector& extremes) {
+  NetcdfFile& f = file_;
+  const auto id = [&](const char* name) { return extremes_.at(name); };
+  const std::vector<TailAccumulator> tails = extremes.tails();
+  const std::vector<BestMemberAccumulator> best = extremes.best_member();
+  const std::size_t times = tails.size();
+  const std::size_t sigmas = tails.front().max_sigma();
+  const std::size_t probabilities = tails.front().probabilities().size();
+  const std::size_t sizes = best.front().sizes().size();
+  std::vector<double> sigma, gaussian, outside, quantile, gauss_q, size, error, rms, rate, expected;
+  for (std::size_t k = 1; k <= sigmas; ++k) {
+    sigma.push_back(static_cast<double>(k));
+    gaussian.push_back(TailAccumulator::gaussian_outside_fraction(k));
+  }
+  for (std::size_t i = 0; i < probabilities; ++i)
+    gauss_q.push_back(tails.front().gaussian_quantile(i));
+  for (std::size_t i = 0; i < sizes; ++i) {
+    size.push_back(static_cast<double>(best.front().sizes()[i]));
+    expected.push_back(best.front().expected_outlier_rate(i));
+  }
+  for (std::size_t t = 0; t < times; ++t) {
+    for (std::size_t k = 1; k <= sigmas; ++k) outside.push_back(tails[t].outside_fraction(k));
+    for (std::size_t i = 0; i < probabilities; ++i) {
+      quantile.push_back(tails[t].mean_standardized_quantile(i));
+    }
+    for (std::size_t i = 0; i < sizes; ++i) {
+      error.push_back(best[t].mean_best_error(i));
+      rms.push_back(best[t].rms_best_error(i));
+      rate.push_back(best[t].outlier_rate(i));
+    }
+  }
+  f.write_all(id("sigma"), sigma);
+  f.write_all(id("gaussian_outside_fraction"), gaussian);
+  f.write_all(id("tail_probability"), tails.front().probabilities());
+  f.write_all(id("gaussian_quantile"), gauss_q);
+  f.write_all(id("size"), size);
+  f.write_all(id("expected_subensemble_outlier_rate"), expected);
+  f.write_all(id("tail_outside_fraction"), outside);
+  f.write_all(id("standardized_quantile"), quantile);
+  f.write_all(id("best_member_error"), error);
+  f.write_all(id("best_member_rms_error"), rms);
+  f.write_all(id("subensemble_outlier_rate"), rate);
+  std::vector<double> energy, energy_fair;
+  for (const EnergyScoreAccumulator& e : extremes.energy_score()) {
+    energy.push_back(e.energy_score());
+    energy_fair.push_back(e.energy_score_fair());
+  }
+  f.write_all(id("energy_score"), energy);
+  f.write_all(id("energy_score_fair"), energy_fair);
+  if (extremes.thresholds().empty()) return;
+  f.write_all(id("threshold"), extremes.thresholds());
+  const std::vector<ExceedanceAccumulator> events = extremes.exceedance();
+  const auto per_threshold = [&](const char* name, auto score) {
+    std::vector<double> values;
+    for (const ExceedanceAccumulator& e : events) {
+      for (std::size_t j = 0; j < e.thresholds().size(); ++j) values.push_back(score(e, j));
+    }
+    f.write_all(id(name), values);
+  };
+  using E = ExceedanceAccumulator;
+  per_threshold("brier_score", [](const E& e, std::size_t j) { return e.brier_score(j); });
+  per_threshold("brier_score_fair",
+                [](const E& e, std::size_t j) { return e.fair_brier_score(j); });
+  per_threshold("brier_reliability", [](const E& e, std::size_t j) { return e.reliability(j); });
+  per_threshold("brier_resolution", [](const E& e, std::size_t j) { return e.resolution(j); });
+  per_threshold("brier_uncertainty", [](const E& e, std::size_t j) { return e.uncertainty(j); });
+  per_threshold("event_base_rate", [](const E& e, std::size_t j) { return e.base_rate(j); });
+  per_threshold("roc_area", [](const E& e, std::size_t j) { return e.roc_area(j); });
 }
 
 }  // namespace butterfly

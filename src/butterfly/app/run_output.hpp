@@ -4,12 +4,14 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "butterfly/analysis/twin_experiment.hpp"
+#include "butterfly/app/extremes_collector.hpp"
 #include "butterfly/app/score_variables.hpp"
 #include "butterfly/io/netcdf_file.hpp"
 
@@ -37,6 +39,7 @@ struct RunDescription {
   // Row-major shape of one state, product = variables (default: one "var" dimension).
   std::vector<StateDimension> state_shape;
   // Perturbed model parameters: names, and every member's values [member][parameter].
+  std::vector<double> thresholds;  // exceedance events, with extremes
   std::vector<std::string> perturbed_parameters;
   std::vector<double> parameter_table;
 };
@@ -53,15 +56,19 @@ class RunOutputFile {
 
   // Writes coordinates, fields, scores and diverged members, then closes.
   void finish(const TwinExperimentResult& result, std::optional<double> half_saturation_lead,
-              const StepperStatistics& steps);
+              const StepperStatistics& steps, const ExtremesCollector* extremes = nullptr);
 
  private:
   RunDescription description_;
   NetcdfFile file_;
   ScoreVariables scores_, scores_by_start_;
   int time_ = -1, start_ = -1, start_time_ = -1, member_ = -1, rank_ = -1;
-  std::vector<int> state_coordinates_;    // one per state dimension
-  std::vector<int> parameter_variables_;  // parameter_<name> (ensemble_member)
+  std::vector<int> state_coordinates_;  // one per state dimension
+  std::vector<int> parameter_variables_;
+  // Extremes diagnostics (output.extremes), by name.
+  void define_extremes(const RunDescription& d);
+  void write_extremes(const ExtremesCollector& extremes);
+  std::map<std::string, int> extremes_;  // parameter_<name> (ensemble_member)
   int truth_ = -1, ens_mean_ = -1, ens_spread_ = -1, ens_min_ = -1, ens_max_ = -1, members_ = -1;
   int diverged_members_ = -1, diverged_member_id_ = -1, diverged_start_ = -1, diverged_lead_ = -1;
   std::vector<double> member_buffer_;

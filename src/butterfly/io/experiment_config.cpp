@@ -26,7 +26,7 @@ namespace {
 
 // ---- the schema -------------------------------------------------------------
 
-enum class Kind { kNumber, kCount, kSeed, kBoolean, kText };
+enum class Kind { kNumber, kCount, kSeed, kBoolean, kText, kNumbers };
 
 // One key of the schema and the member it fills; exactly one pointer is set.
 struct KeySpec {
@@ -38,30 +38,34 @@ struct KeySpec {
   std::uint64_t ExperimentConfig::*seed = nullptr;
   bool ExperimentConfig::*boolean = nullptr;
   std::string ExperimentConfig::*text = nullptr;
+  std::vector<double> ExperimentConfig::*numbers = nullptr;
 };
 
 constexpr KeySpec number_key(std::string_view s, std::string_view k, double ExperimentConfig::*m) {
-  return {s, k, Kind::kNumber, m, nullptr, nullptr, nullptr, nullptr};
+  return {s, k, Kind::kNumber, m, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 constexpr KeySpec count_key(std::string_view s, std::string_view k,
                             std::size_t ExperimentConfig::*m) {
-  return {s, k, Kind::kCount, nullptr, m, nullptr, nullptr, nullptr};
+  return {s, k, Kind::kCount, nullptr, m, nullptr, nullptr, nullptr, nullptr};
 }
 constexpr KeySpec seed_key(std::string_view s, std::string_view k,
                            std::uint64_t ExperimentConfig::*m) {
-  return {s, k, Kind::kSeed, nullptr, nullptr, m, nullptr, nullptr};
+  return {s, k, Kind::kSeed, nullptr, nullptr, m, nullptr, nullptr, nullptr};
 }
 constexpr KeySpec boolean_key(std::string_view s, std::string_view k, bool ExperimentConfig::*m) {
-  return {s, k, Kind::kBoolean, nullptr, nullptr, nullptr, m, nullptr};
+  return {s, k, Kind::kBoolean, nullptr, nullptr, nullptr, m, nullptr, nullptr};
 }
 constexpr KeySpec text_key(std::string_view s, std::string_view k,
                            std::string ExperimentConfig::*m) {
-  return {s, k, Kind::kText, nullptr, nullptr, nullptr, nullptr, m};
+  return {s, k, Kind::kText, nullptr, nullptr, nullptr, nullptr, m, nullptr};
+}
+constexpr KeySpec numbers_key(std::string_view s, std::string_view k,
+                              std::vector<double> ExperimentConfig::*m) {
+  return {s, k, Kind::kNumbers, nullptr, nullptr, nullptr, nullptr, nullptr, m};
 }
 
 constexpr std::array<std::string_view, 8> kSections = {
-    "system", "run",        "ensemble", "perturbation",
-    "model",  "parameters", "integrator", "output"};
+    "system", "run", "ensemble", "perturbation", "model", "parameters", "integrator", "output"};
 
 // Keys of a [parameters.NAME] table; "law" is text, "values" a list of numbers.
 constexpr std::array<std::string_view, 9> kParameterLawKeys = {
@@ -98,11 +102,12 @@ constexpr std::array kKeys = {
     number_key("output", "every", &ExperimentConfig::every),
     count_key("output", "members_saved", &ExperimentConfig::members_saved),
     boolean_key("output", "extremes", &ExperimentConfig::extremes),
+    numbers_key("output", "thresholds", &ExperimentConfig::thresholds),
     boolean_key("output", "rank_histogram", &ExperimentConfig::rank_histogram),
 };
 
-constexpr std::array<std::string_view, 5> kPerturbationKinds = {
-    "gaussian", "gaussian_correlated", "bred", "singular", "lyapunov"};
+constexpr std::array<std::string_view, 5> kPerturbationKinds = {"gaussian", "gaussian_correlated",
+                                                                "bred", "singular", "lyapunov"};
 // Relative tolerance for "an integer multiple of".
 constexpr double kMultipleTolerance = 1e-9;
 
@@ -332,8 +337,9 @@ class Loader {
     const auto dot = rest.find('.');
     if (dot == std::string_view::npos || !is_bare_key(rest.substr(0, dot)) ||
         !is_bare_key(rest.substr(dot + 1))) {
-      throw UsageError(where + ": expected parameters.NAME.KEY=value, e.g. "
-                               "parameters.forcing.law=normal");
+      throw UsageError(where +
+                       ": expected parameters.NAME.KEY=value, e.g. "
+                       "parameters.forcing.law=normal");
     }
     const std::string parameter(rest.substr(0, dot)), key(rest.substr(dot + 1));
     if (std::find(kParameterLawKeys.begin(), kParameterLawKeys.end(), key) ==
@@ -375,8 +381,8 @@ class Loader {
         const std::string dotted = prefix + "." + key;
         if (std::find(kParameterLawKeys.begin(), kParameterLawKeys.end(), key) ==
             kParameterLawKeys.end()) {
-          fail(dotted, "is not a key of a parameter law; expected one of " +
-                           join(kParameterLawKeys));
+          fail(dotted,
+               "is not a key of a parameter law; expected one of " + join(kParameterLawKeys));
         }
         if (key == "law") {
           if (!value.is_string()) fail(dotted, "must be a string, got " + describe(value));
@@ -502,6 +508,15 @@ class Loader {
         if (!node->is_string()) fail(dotted_key, "must be a string, got " + describe(*node));
         config.*spec.text = node->as_string()->get();
         break;
+      case Kind::kNumbers: {
+        const toml::array* list = node->as_array();
+        if (list == nullptr) fail(dotted_key, "must be a list of numbers, got " + describe(*node));
+        (config.*spec.numbers).clear();
+        for (const toml::node& item : *list) {
+          (config.*spec.numbers).push_back(read_number(dotted_key, item));
+        }
+        break;
+      }
     }
   }
 
@@ -539,16 +554,17 @@ class Loader {
          fmt::format("needs an even ensemble.members, got {}", c.members));
     need(c.length_scale >= 0 && std::isfinite(c.length_scale), "perturbation.length_scale",
          fmt::format("must be >= 0, got {}", c.length_scale));
-    need(c.perturbation != "gaussian_correlated" || c.length_scale > 0,
-         "perturbation.length_scale", "must be > 0 for perturbation.kind = \"gaussian_correlated\"");
+    need(c.perturbation != "gaussian_correlated" || c.length_scale > 0, "perturbation.length_scale",
+         "must be > 0 for perturbation.kind = \"gaussian_correlated\"");
     need(c.vectors >= 1, "perturbation.vectors", fmt::format("must be >= 1, got {}", c.vectors));
     need(c.cycles >= 1, "perturbation.cycles", fmt::format("must be >= 1, got {}", c.cycles));
     need(c.cycle_length >= 0, "perturbation.cycle_length",
          fmt::format("must be >= 0, got {}", c.cycle_length));
     need(c.optimisation_time >= 0, "perturbation.optimisation_time",
          fmt::format("must be >= 0, got {}", c.optimisation_time));
-    need(c.sppt_sigma >= 0 && c.sppt_sigma <= 1, "model.sppt_sigma",
-         fmt::format("must be in [0, 1] (the pattern is clipped to [-1, 1]), got {}", c.sppt_sigma));
+    need(
+        c.sppt_sigma >= 0 && c.sppt_sigma <= 1, "model.sppt_sigma",
+        fmt::format("must be in [0, 1] (the pattern is clipped to [-1, 1]), got {}", c.sppt_sigma));
     need(c.sppt_sigma == 0 || c.sppt_tau > 0, "model.sppt_tau",
          fmt::format("must be > 0 when model.sppt_sigma > 0, got {}", c.sppt_tau));
     need(c.sppt_length >= 0, "model.sppt_length",
@@ -565,6 +581,8 @@ class Loader {
     need(
         multiple(c.length, c.every), "run.length",
         fmt::format("must be an integer multiple of output.every = {}, got {}", c.every, c.length));
+    need(c.thresholds.empty() || c.extremes, "output.thresholds",
+         "needs output.extremes = true (the thresholds define the extremes' events)");
     need(c.members_saved <= c.members, "output.members_saved",
          fmt::format("must be <= ensemble.members = {}, got {}", c.members, c.members_saved));
   }
@@ -616,6 +634,14 @@ std::string experiment_config_to_toml(const ExperimentConfig& config) {
         case Kind::kText:
           value = quote(config.*spec.text);
           break;
+        case Kind::kNumbers: {
+          std::string list;
+          for (double v : config.*spec.numbers) {
+            list += (list.empty() ? "" : ", ") + format_number(v);
+          }
+          value = "[" + list + "]";
+          break;
+        }
       }
       text += fmt::format("{} = {}\n", spec.key, value);
     }
@@ -626,8 +652,8 @@ std::string experiment_config_to_toml(const ExperimentConfig& config) {
     }
     if (section == "parameters") {
       for (const ParameterLawConfig& law : config.parameter_laws) {
-        text += fmt::format("\n[parameters.{}]\nlaw = {}\n", format_key(law.parameter),
-                            quote(law.law));
+        text +=
+            fmt::format("\n[parameters.{}]\nlaw = {}\n", format_key(law.parameter), quote(law.law));
         for (const auto& [key, value] : law.numbers) {
           text += fmt::format("{} = {}\n", key, format_number(value));
         }

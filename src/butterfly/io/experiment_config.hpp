@@ -42,16 +42,16 @@ struct ExperimentConfig {
   // key perturbation.kind: gaussian, gaussian_correlated (spatial systems),
   // bred, singular or lyapunov (members in the span of `vectors` such vectors)
   std::string perturbation = "gaussian";
-  double amplitude = 0.01;          // >= 0: standard deviation per variable
-  bool pairs = false;               // +/- pairs of perturbations
-  double length_scale = 0.0;        // gaussian_correlated: > 0, in the grid's length units
-  std::size_t vectors = 4;          // bred, singular, lyapunov: vectors combined, >= 1
-  std::size_t cycles = 20;          // bred: breeding cycles before each start, >= 1
-  double cycle_length = 0.0;        // bred: model time per cycle; lyapunov: per QR; 0: output.every
-  double optimisation_time = 0.0;   // singular: optimisation time; 0: output.every
+  double amplitude = 0.01;         // >= 0: standard deviation per variable
+  bool pairs = false;              // +/- pairs of perturbations
+  double length_scale = 0.0;       // gaussian_correlated: > 0, in the grid's length units
+  std::size_t vectors = 4;         // bred, singular, lyapunov: vectors combined, >= 1
+  std::size_t cycles = 20;         // bred: breeding cycles before each start, >= 1
+  double cycle_length = 0.0;       // bred: model time per cycle; lyapunov: per QR; 0: output.every
+  double optimisation_time = 0.0;  // singular: optimisation time; 0: output.every
   // [model]: stochastically perturbed tendencies (SPPT); sigma 0 is off
-  double sppt_sigma = 0.0;  // standard deviation of the multiplicative pattern, >= 0
-  double sppt_tau = 0.0;    // decorrelation time, > 0 when sppt_sigma > 0
+  double sppt_sigma = 0.0;   // standard deviation of the multiplicative pattern, >= 0
+  double sppt_tau = 0.0;     // decorrelation time, > 0 when sppt_sigma > 0
   double sppt_length = 0.0;  // spatial correlation length (spatial systems), >= 0
   bool sppt_truth = false;   // also perturb the truth's tendencies (exchangeable truth)
   // [parameters.NAME] tables, by parameter name: perturbed model parameters.
@@ -64,8 +64,12 @@ struct ExperimentConfig {
   // [output]
   double every = 0.1;             // an integer multiple of integrator.dt
   std::size_t members_saved = 0;  // <= ensemble.members
-  bool extremes = false;          // add min/max fields
-  bool rank_histogram = true;     // write the (time, rank) histogram: M+1 bins per time
+  // Extremes diagnostics: ens_min / ens_max fields, tail counts, standardized
+  // quantiles, best-member skill by ensemble size, energy score, and for each
+  // threshold the Brier score (with its decomposition) and the ROC area.
+  bool extremes = false;
+  std::vector<double> thresholds;  // event thresholds (state units), with extremes
+  bool rank_histogram = true;      // write the (time, rank) histogram: M+1 bins per time
   // The effective config (file + overrides + defaults) as TOML, for the
   // output's global attribute; loading it again gives the same settings.
   std::string text;
