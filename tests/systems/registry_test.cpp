@@ -47,7 +47,8 @@ TEST(Registry, BadNamesAndValuesAreUsageErrors) {
   EXPECT_EQ(usage_error("lorenz97", {}),
             "system.name: unknown system 'lorenz97'; expected one of lorenz63, lorenz96, "
             "lorenz96_two_scale, rossler, henon_heiles, double_pendulum, three_body, shear_flow_9, "
-            "shell_model");
+            "shell_model, kuramoto_sivashinsky, navier_stokes_2d, reaction_diffusion_2d, "
+            "qg_two_layer, saddle_node, harvested_population");
   EXPECT_EQ(usage_error("lorenz96", {{"f", 8.0}}),
             "system.f: unknown parameter of lorenz96; expected one of n, forcing");
   EXPECT_EQ(usage_error("lorenz96", {{"n", 40.5}}), "system.n: must be an integer, got 40.5");

@@ -44,8 +44,8 @@ LyapunovSpectrum spectrum_of(const System& system, const LyapunovOptions& option
   // The shared start: the default state carried onto the attractor.
   std::vector<double> base(n);
   system.default_state(base);
-  propagate_tangents<ClassicRk4Tableau>(system, std::span<double>(base), std::span<double>(), 0.0,
-                                        plan.transient_steps, plan.dt);
+  detail::LyapunovPropagator<System>(system, plan.dt)(std::span<double>(base), std::span<double>(),
+                                                      0.0, plan.transient_steps);
   if (!std::all_of(base.begin(), base.end(), [](double v) { return std::isfinite(v); })) {
     throw RuntimeError(fmt::format(
         "lyapunov: the default state of {} became non-finite (NaN/Inf) during the transient of "
@@ -77,6 +77,7 @@ LyapunovSpectrum spectrum_of(const System& system, const LyapunovOptions& option
   out.replicas = replicas;
   out.intervals = plan.intervals;
   out.dt = plan.dt;
+  out.scheme = lyapunov_scheme<System>();
   out.interval = static_cast<double>(plan.every) * plan.dt;
   out.transient = t0;
   out.length = static_cast<double>(plan.intervals) * out.interval;

@@ -1,6 +1,6 @@
-// Lyapunov spectra by the Benettin/QR method: the state steps with classic RK4
-// while k tangent vectors step with that scheme's tangent-linear propagator and
-// are re-orthonormalised by Householder QR; replicas give the error bars.
+// Lyapunov spectra by the Benettin/QR method: the state steps with classic RK4 (ETDRK4
+// for spectral systems) while k tangent vectors step with that scheme's tangent-linear
+// propagator and are re-orthonormalised by Householder QR; replicas give the error bars.
 #pragma once
 
 #include <Eigen/Dense>
@@ -13,17 +13,22 @@
 
 #include "butterfly/core/thread_pool.hpp"
 #include "butterfly/integrators/butcher_tableau.hpp"
+#include "butterfly/integrators/etdrk4_stepper.hpp"
 #include "butterfly/systems/registry.hpp"
+#include "butterfly/systems/spectral_system.hpp"
+#include "butterfly/tangent/etdrk4_tangent.hpp"
 #include "butterfly/tangent/multi_dual.hpp"
 
 namespace butterfly {
 
 // What to compute. Every system runs with classic RK4 at step dt here, whatever
-// its default scheme (henon_heiles: yoshida4, three_body: dopri5): the
-// exponents are those of the RK4 map, which converge to the flow's as dt^4.
+// its default scheme (henon_heiles: yoshida4, three_body: dopri5), except the
+// spectral systems, which run with ETDRK4 (their stiff linear part would need a
+// tiny RK4 step): the exponents are those of the RK4 (ETDRK4) map, which converge
+// to the flow's as dt^4 (see lyapunov_scheme).
 struct LyapunovOptions {
   std::size_t exponents = 0;           // k leading exponents; 0: all (the dimension)
-  double dt = 0.01;                    // RK4 step, > 0
+  double dt = 0.01;                    // RK4 (ETDRK4) step, > 0
   double transient = 100.0;            // model time discarded first, a whole number of steps
   double length = 1000.0;              // model time averaged over, whole intervals
   std::size_t renormalise_every = 10;  // steps between QR re-orthonormalisations, >= 1
@@ -67,6 +72,7 @@ struct LyapunovSpectrum {
   double ks_entropy = 0.0;                    // of the mean spectrum
   double ks_entropy_error = 0.0;              // standard error over replicas (NaN for 1)
   std::vector<double> finite_time;            // replicas x intervals x k when options.finite_time
+  std::string_view scheme = "rk4";            // the scheme of the map: lyapunov_scheme<System>()
 
   std::size_t k() const { return exponents.size(); }
 };
@@ -92,9 +98,16 @@ double kolmogorov_sinai_entropy(std::span<const double> exponents);
 // (--replicas), a perturbation not finite and positive.
 LyapunovPlan check_lyapunov_options(const LyapunovOptions& options, std::size_t dimension);
 
+// The scheme whose map the exponents are of: "etdrk4" for spectral systems
+// (propagate_tangents_etdrk4), "rk4" for the others (propagate_tangents<ClassicRk4Tableau>).
+template <DynamicalSystem System>
+constexpr std::string_view lyapunov_scheme() {
+  return SpectralSystem<System> ? Etdrk4::name : ClassicRk4Tableau::name;
+}
+
 // The reusable core for one replica (Benettin et al. 1980; Shimada & Nagashima
 // 1979): x (n values) and the orthonormal frame Q (n x k, column-major) step
-// together with propagate_tangents<ClassicRk4Tableau> from time t0; every
+// together with the tangent-linear propagator of lyapunov_scheme from time t0; every
 // `every` steps M'(x) Q = Q' R by Householder QR (Eigen::HouseholderQR) with
 // diag R > 0, and after the transient
 //   lambda_i = sum over intervals of log R_ii / (intervals * every * dt).
@@ -109,7 +122,7 @@ LyapunovReplica lyapunov_replica(const System& system, std::span<double> x, std:
 // The k leading exponents of a registered system from `replicas` independent
 // runs on the pool (one task per replica, so each replica's numbers do not
 // depend on the thread count). Replica r starts from the system's default
-// state integrated over the transient (RK4, state only), plus
+// state integrated over the transient (lyapunov_scheme, state only), plus
 // perturbation * rms(state) * z with z ~ N(0, I) drawn from
 // CounterRng(seed, r, Purpose::member_perturbation, kLyapunovStartStream),
 // projected onto the system's constraint where it has one; its first frame is
@@ -133,6 +146,29 @@ void orthonormalise(std::span<double> a, std::size_t n, std::span<double> log_r,
 namespace detail {
 // RuntimeError "lyapunov: replica R became non-finite (NaN/Inf) by t = T; ...".
 [[noreturn]] void throw_lyapunov_breakdown(std::size_t replica, double t);
+
+// Steps a state and a frame (possibly empty) with lyapunov_scheme<System>() at step dt;
+// the ETDRK4 coefficients are computed once, here.
+template <DynamicalSystem System>
+class LyapunovPropagator {
+ public:
+  LyapunovPropagator(const System& system, double dt) : system_(system), dt_(dt) {
+    if constexpr (SpectralSystem<System>) coefficients_ = etdrk4_coefficients(system.linear(), dt);
+  }
+  void operator()(std::span<double> x, std::span<double> frame, double t0,
+                  std::size_t steps) const {
+    if constexpr (SpectralSystem<System>) {
+      propagate_tangents_etdrk4(system_, coefficients_, x, frame, t0, steps);
+    } else {
+      propagate_tangents<ClassicRk4Tableau>(system_, x, frame, t0, steps, dt_);
+    }
+  }
+
+ private:
+  const System& system_;
+  double dt_;
+  Etdrk4Coefficients coefficients_;  // spectral systems only
+};
 }  // namespace detail
 
 template <DynamicalSystem System>
@@ -145,10 +181,10 @@ LyapunovReplica lyapunov_replica(const System& system, std::span<double> x, std:
   out.exponents.assign(k, 0.0);
   if (plan.finite_time) out.finite_time.reserve(plan.intervals * k);
 
+  const detail::LyapunovPropagator<System> propagate(system, plan.dt);
   std::size_t step = 0;
   const auto advance = [&](std::size_t steps) {
-    propagate_tangents<ClassicRk4Tableau>(system, x, frame,
-                                          t0 + static_cast<double>(step) * plan.dt, steps, plan.dt);
+    propagate(x, frame, t0 + static_cast<double>(step) * plan.dt, steps);
     step += steps;
     orthonormalise(frame, n, log_r, qr);
     bool finite = true;

@@ -7,6 +7,7 @@
 #include "butterfly/integrators/butcher_tableau.hpp"
 #include "butterfly/integrators/constrained_stepper.hpp"
 #include "butterfly/integrators/dormand_prince_stepper.hpp"
+#include "butterfly/integrators/etdrk4_stepper.hpp"
 #include "butterfly/integrators/explicit_rk_stepper.hpp"
 #include "butterfly/integrators/stochastic_stepper.hpp"
 #include "butterfly/integrators/symplectic_stepper.hpp"
@@ -14,8 +15,9 @@
 namespace butterfly {
 
 std::vector<std::string_view> stepper_schemes() {
-  return {ClassicRk4Tableau::name, DormandPrince54Tableau::name, Yoshida4::name,
-          EulerMaruyama::name, Milstein::name};
+  return {ClassicRk4Tableau::name, DormandPrince54Tableau::name,
+          Yoshida4::name,          EulerMaruyama::name,
+          Milstein::name,          Etdrk4::name};
 }
 
 namespace {
@@ -56,6 +58,16 @@ std::unique_ptr<EnsembleStepper> bind(const S& system, std::string_view scheme,
       throw UsageError(
           fmt::format("integrator.scheme: {} needs a system with stochastic forcing; {} has none",
                       scheme, S::name));
+    }
+  }
+  if (scheme == Etdrk4::name) {
+    if constexpr (SpectralSystem<S>) {
+      return std::make_unique<Etdrk4Stepper<S>>(system);
+    } else {
+      throw UsageError(fmt::format(
+          "integrator.scheme: {} needs a spectral system (stiff linear part + nonlinear part); {} "
+          "is not one",
+          scheme, S::name));
     }
   }
   throw UsageError(fmt::format("integrator.scheme: unknown scheme '{}'; expected one of {}", scheme,

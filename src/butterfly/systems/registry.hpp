@@ -10,20 +10,28 @@
 #include <vector>
 
 #include "butterfly/systems/double_pendulum.hpp"
+#include "butterfly/systems/harvested_population.hpp"
 #include "butterfly/systems/henon_heiles.hpp"
+#include "butterfly/systems/kuramoto_sivashinsky.hpp"
 #include "butterfly/systems/lorenz63.hpp"
 #include "butterfly/systems/lorenz96.hpp"
 #include "butterfly/systems/lorenz96_two_scale.hpp"
+#include "butterfly/systems/navier_stokes_2d.hpp"
 #include "butterfly/systems/parameter_spec.hpp"
+#include "butterfly/systems/qg_two_layer.hpp"
+#include "butterfly/systems/reaction_diffusion_2d.hpp"
 #include "butterfly/systems/rossler.hpp"
+#include "butterfly/systems/saddle_node.hpp"
 #include "butterfly/systems/shear_flow_9.hpp"
 #include "butterfly/systems/shell_model.hpp"
 #include "butterfly/systems/three_body.hpp"
 
 namespace butterfly {
 
-using AnySystem = std::variant<Lorenz63, Lorenz96, Lorenz96TwoScale, Rossler, HenonHeiles,
-                               DoublePendulum, ThreeBody, ShearFlow9, ShellModel>;
+using AnySystem =
+    std::variant<Lorenz63, Lorenz96, Lorenz96TwoScale, Rossler, HenonHeiles, DoublePendulum,
+                 ThreeBody, ShearFlow9, ShellModel, KuramotoSivashinsky, NavierStokes2D,
+                 ReactionDiffusion2D, QgTwoLayer, SaddleNode, HarvestedPopulation>;
 
 // What `butterfly systems` prints about one system.
 struct SystemInfo {
