@@ -209,7 +209,7 @@ TEST(ExperimentConfig, UnknownSectionAndKeyInAFile) {
             "config.toml: unknown key run.steps; expected one of spinup, length, seed, block_size");
   EXPECT_EQ(file_error("[output]\nevery = 0.1\n[output.extra]\nx = 1\n"),
             "config.toml: unknown key output.extra; expected one of every, members_saved, "
-            "extremes, rank_histogram");
+            "extremes, thresholds, rank_histogram");
   EXPECT_EQ(file_error("run = 3\n"), "config.toml: run must be a table [run], got integer 3");
 }
 

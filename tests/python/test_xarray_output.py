@@ -58,6 +58,15 @@ DOCUMENTED = {
     "diverged_members": ("start",),
     "diverged_member_id": ("diverged",), "diverged_start": ("diverged",),
     "diverged_lead": ("diverged",),
+    # output.extremes (issue 8)
+    "sigma": ("sigma",), "tail_probability": ("tail_probability",), "size": ("size",),
+    "tail_outside_fraction": ("time", "sigma"), "gaussian_outside_fraction": ("sigma",),
+    "standardized_quantile": ("time", "tail_probability"),
+    "gaussian_quantile": ("tail_probability",),
+    "best_member_error": ("time", "size"), "best_member_rms_error": ("time", "size"),
+    "subensemble_outlier_rate": ("time", "size"),
+    "expected_subensemble_outlier_rate": ("size",),
+    "energy_score": ("time",), "energy_score_fair": ("time",),
 }
 GLOBAL_ATTRIBUTES = ["system", "system_n", "system_forcing", "seed", "butterfly_version",
                      "config", "ensemble_members", "expected_outlier_rate", "saturation_rmse",
@@ -99,7 +108,8 @@ class XarrayOutputTest(unittest.TestCase):
                 self.assertEqual(self.ds[name].dims, dims)
         self.assertEqual(dict(self.ds.sizes), {"time": TIMES, "start": STARTS, "var": N,
                                                "rank": MEMBERS + 1, "member": SAVED,
-                                               "diverged": 0})
+                                               "diverged": 0, "sigma": 6, "tail_probability": 8,
+                                               "size": 6})
 
     def test_every_variable_has_units_and_long_name(self):
         for name in DOCUMENTED:
@@ -159,8 +169,8 @@ class XarrayOutputTest(unittest.TestCase):
         self.assertEqual(config["system"]["name"], "lorenz96")
         self.assertEqual(config["integrator"]["scheme"], "rk4")
         self.assertEqual(config["integrator"]["dt"], 0.01)
-        self.assertEqual(set(config), {"system", "run", "ensemble", "perturbation", "integrator",
-                                       "output"})
+        self.assertEqual(set(config), {"system", "run", "ensemble", "perturbation", "model",
+                                       "parameters", "integrator", "output"})
 
     def test_config_attribute_reproduces_the_run(self):
         config_path = os.path.join(self._tmp.name, "effective.toml")
