@@ -17,6 +17,8 @@
 #include <variant>
 
 #include "butterfly/analysis/twin_experiment.hpp"
+#include "butterfly/app/json_text.hpp"
+#include "butterfly/app/system_overrides.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/integrators/ensemble_stepper.hpp"
 #include "butterfly/io/atomic_output.hpp"
@@ -26,6 +28,11 @@
 
 namespace butterfly {
 namespace {
+
+// What --set takes here, and where the other settings go.
+constexpr std::string_view kOnlySystem =
+    "butterfly breed takes only system.KEY=VALUE (breeding has its own options: --cycles, "
+    "--cycle-length, --amplitude, --norm, --vectors, --pairs, --dt, --spinup)";
 
 // Defaults in steps of dt, so that every system gets a comparable run.
 constexpr double kDefaultSpinupSteps = 1e4;
@@ -44,60 +51,6 @@ struct BreedFacts {
   double seconds = 0.0;
   std::string output;
 };
-
-// "system.KEY=VALUE" overrides; "system.name=NAME" selects the system.
-ParameterOverrides parse_overrides(const std::vector<std::string>& overrides, std::string& system) {
-  ParameterOverrides out;
-  for (const std::string& o : overrides) {
-    const auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw UsageError(fmt::format("--set {}: expected system.KEY=VALUE", o));
-    }
-    const std::string key = o.substr(0, eq), value = o.substr(eq + 1);
-    if (key.rfind("system.", 0) != 0 || key.size() == 7) {
-      throw UsageError(fmt::format(
-          "--set {}: butterfly breed takes only system.KEY=VALUE (breeding has its own options: "
-          "--cycles, --cycle-length, --amplitude, --norm, --vectors, --pairs, --dt, --spinup)",
-          o));
-    }
-    const std::string name = key.substr(7);
-    if (name == "name") {
-      system = value;
-      continue;
-    }
-    char* end = nullptr;
-    const double number = std::strtod(value.c_str(), &end);
-    if (value.empty() || end != value.c_str() + value.size()) {
-      throw UsageError(fmt::format("{}: expected a number, got '{}'", key, value));
-    }
-    out.emplace_back(name, number);
-  }
-  return out;
-}
-
-// A JSON number; NaN and Inf become null.
-std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.10g}", x) : "null"; }
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string numbers(std::span<const double> values) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + number(values[i]);
-  return out + "]";
-}
 
 std::string parameters_text(const BreedFacts& f) {
   std::string out;
@@ -152,27 +105,29 @@ std::string summary_text(const BreedFacts& f, const BredVectors& b, const Growth
 std::string summary_json(const BreedFacts& f, const BredVectors& b, const GrowthSummary& g) {
   std::string parameters = "{";
   for (const auto& [name, value] : f.parameters) {
-    parameters += (parameters.size() > 1 ? ", " : "") + quoted(name) + ": " + number(value);
+    parameters +=
+        (parameters.size() > 1 ? ", " : "") + json_quoted(name) + ": " + json_number(value);
   }
   parameters += "}";
   std::string out = "{";
-  out += "\"system\": " + quoted(f.system) + ", \"parameters\": " + parameters;
+  out += "\"system\": " + json_quoted(f.system) + ", \"parameters\": " + parameters;
   out += fmt::format(", \"dimension\": {}", b.dimension);
-  out += ", \"scheme\": " + quoted(f.scheme) + ", \"dt\": " + number(f.dt);
-  out += ", \"spinup\": " + number(f.spinup);
+  out += ", \"scheme\": " + json_quoted(f.scheme) + ", \"dt\": " + json_number(f.dt);
+  out += ", \"spinup\": " + json_number(f.spinup);
   out += fmt::format(", \"cycles\": {}", b.cycles);
-  out += ", \"cycle_length\": " + number(b.cycle_length);
-  out += ", \"amplitude\": " + number(b.amplitude) + ", \"norm\": " + quoted(f.norm);
+  out += ", \"cycle_length\": " + json_number(b.cycle_length);
+  out += ", \"amplitude\": " + json_number(b.amplitude) + ", \"norm\": " + json_quoted(f.norm);
   out += fmt::format(", \"vectors\": {}, \"pairs\": {}, \"seed\": {}", b.vectors,
                      b.pairs ? "true" : "false", f.seed);
-  out += ", \"start_time\": " + number(b.start) + ", \"end_time\": " + number(b.end_time());
+  out +=
+      ", \"start_time\": " + json_number(b.start) + ", \"end_time\": " + json_number(b.end_time());
   out += fmt::format(", \"growth_rate_first_cycle\": {}", g.first_cycle + 1);
-  out += ", \"growth_rate_mean\": " + numbers(g.mean);
-  out += ", \"growth_rate_last\": " + numbers(g.last);
-  out += ", \"growth_rate_mean_all\": " + number(g.overall);
-  out += ", \"time_units\": " + quoted(f.time_units);
-  out += ", \"output\": " + (f.output.empty() ? std::string("null") : quoted(f.output));
-  out += ", \"seconds\": " + number(f.seconds);
+  out += ", \"growth_rate_mean\": " + json_numbers(g.mean);
+  out += ", \"growth_rate_last\": " + json_numbers(g.last);
+  out += ", \"growth_rate_mean_all\": " + json_number(g.overall);
+  out += ", \"time_units\": " + json_quoted(f.time_units);
+  out += ", \"output\": " + (f.output.empty() ? std::string("null") : json_quoted(f.output));
+  out += ", \"seconds\": " + json_number(f.seconds);
   return out + "}\n";
 }
 
@@ -281,7 +236,7 @@ CLI::App* add_breed_command(CLI::App& app, BreedCommandOptions& o) {
 
 int breed_command(const BreedCommandOptions& o) {
   std::string name = o.system;
-  const ParameterOverrides overrides = parse_overrides(o.overrides, name);
+  const ParameterOverrides overrides = parse_system_overrides(o.overrides, name, kOnlySystem);
   const std::vector<SystemInfo> known = registered_systems();
   if (std::none_of(known.begin(), known.end(),
                    [&](const SystemInfo& i) { return i.name == name; })) {

@@ -21,6 +21,7 @@
 
 #include "butterfly/analysis/early_warning.hpp"
 #include "butterfly/analysis/indicator_roc.hpp"
+#include "butterfly/app/json_text.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/core/thread_pool.hpp"
 #include "butterfly/io/atomic_output.hpp"
@@ -64,23 +65,6 @@ std::string describe(EwsIndicator indicator, EwsConvention convention) {
                       : "std / mean of the residuals (earlywarnings generic_ews cv)";
   }
   return "";
-}
-
-std::string json_number(double x) { return std::isfinite(x) ? fmt::format("{}", x) : "null"; }
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,22 +486,23 @@ std::string series_summary(const EwsCommandOptions& o, const Series& s, const Ew
                            double seconds) {
   const EwsPlan& p = r.plan;
   if (o.json) {
-    std::string out = "{\"input\": " + quoted(o.input) + ", \"series\": " + quoted(s.source);
+    std::string out =
+        "{\"input\": " + json_quoted(o.input) + ", \"series\": " + json_quoted(s.source);
     out += fmt::format(", \"points\": {}", p.length);
-    out += ", \"convention\": " + quoted(std::string(ews_convention_name(p.convention)));
-    out += ", \"detrend\": " + quoted(std::string(ews_detrend_name(p.detrend)));
-    out += ", \"bandwidth_points\": " + json_number(p.bandwidth);
-    out += ", \"kernel_sd_points\": " + json_number(p.kernel_sigma);
+    out += ", \"convention\": " + json_quoted(std::string(ews_convention_name(p.convention)));
+    out += ", \"detrend\": " + json_quoted(std::string(ews_detrend_name(p.detrend)));
+    out += ", \"bandwidth_points\": " + json_number_exact(p.bandwidth);
+    out += ", \"kernel_sd_points\": " + json_number_exact(p.kernel_sigma);
     out += fmt::format(", \"window_points\": {}", p.window);
     out += ", \"indicators\": {";
     for (std::size_t i = 0; i < p.indicators.size(); ++i) {
-      out += (i ? ", " : "") + quoted(std::string(ews_indicator_info(p.indicators[i]).name));
-      out += ": {\"kendall_tau\": " + json_number(r.kendall[i].tau) +
-             ", \"p_value\": " + json_number(r.kendall[i].p_value) +
+      out += (i ? ", " : "") + json_quoted(std::string(ews_indicator_info(p.indicators[i]).name));
+      out += ": {\"kendall_tau\": " + json_number_exact(r.kendall[i].tau) +
+             ", \"p_value\": " + json_number_exact(r.kendall[i].p_value) +
              fmt::format(", \"count\": {}}}", r.kendall[i].count);
     }
-    out += "}, \"output\": " + (o.output.empty() ? std::string("null") : quoted(o.output));
-    return out + ", \"seconds\": " + json_number(seconds) + "}\n";
+    out += "}, \"output\": " + (o.output.empty() ? std::string("null") : json_quoted(o.output));
+    return out + ", \"seconds\": " + json_number_exact(seconds) + "}\n";
   }
   std::string out = fmt::format("butterfly ews: {} ({}), {} points, {} convention\n", o.input,
                                 s.source, p.length, ews_convention_name(p.convention));
@@ -737,24 +722,24 @@ int roc_command(const EwsCommandOptions& o, const EwsOptions& options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   std::string out;
   if (o.json) {
-    out = "{\"forced\": " + quoted(o.forced) + ", \"null\": " + quoted(o.null_input) +
-          ", \"var\": " + quoted(o.var);
+    out = "{\"forced\": " + json_quoted(o.forced) + ", \"null\": " + json_quoted(o.null_input) +
+          ", \"var\": " + json_quoted(o.var);
     out += fmt::format(", \"forced_series\": {}, \"null_series\": {}", forced.series, null.series);
-    out += ", \"convention\": " + quoted(std::string(ews_convention_name(plan.convention)));
-    out += ", \"detrend\": " + quoted(std::string(ews_detrend_name(plan.detrend)));
+    out += ", \"convention\": " + json_quoted(std::string(ews_convention_name(plan.convention)));
+    out += ", \"detrend\": " + json_quoted(std::string(ews_detrend_name(plan.detrend)));
     out += fmt::format(", \"window_points\": {}", plan.window);
     out += ", \"indicators\": {";
     for (std::size_t i = 0; i < count; ++i) {
       const RocRow& row = rows[i];
-      out += (i ? ", " : "") + quoted(std::string(ews_indicator_info(row.indicator).name));
+      out += (i ? ", " : "") + json_quoted(std::string(ews_indicator_info(row.indicator).name));
       out +=
-          ": {\"roc_area\": " + json_number(row.curve.area) +
-          ", \"mean_tau_forced\": " + json_number(row.forced_mean) +
-          ", \"mean_tau_null\": " + json_number(row.null_mean) +
+          ": {\"roc_area\": " + json_number_exact(row.curve.area) +
+          ", \"mean_tau_forced\": " + json_number_exact(row.forced_mean) +
+          ", \"mean_tau_null\": " + json_number_exact(row.null_mean) +
           fmt::format(", \"forced_used\": {}, \"null_used\": {}}}", row.forced_used, row.null_used);
     }
-    out += "}, \"output\": " + (o.output.empty() ? std::string("null") : quoted(o.output));
-    out += ", \"seconds\": " + json_number(seconds) + "}\n";
+    out += "}, \"output\": " + (o.output.empty() ? std::string("null") : json_quoted(o.output));
+    out += ", \"seconds\": " + json_number_exact(seconds) + "}\n";
   } else {
     out = fmt::format("butterfly ews --roc: '{}', {} forced series ({}), {} null series ({})\n",
                       o.var, forced.series, o.forced, null.series, o.null_input);

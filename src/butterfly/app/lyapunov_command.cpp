@@ -14,6 +14,8 @@
 #include <utility>
 
 #include "butterfly/analysis/lyapunov_spectrum.hpp"
+#include "butterfly/app/json_text.hpp"
+#include "butterfly/app/system_overrides.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/core/thread_pool.hpp"
 #include "butterfly/io/atomic_output.hpp"
@@ -22,6 +24,11 @@
 
 namespace butterfly {
 namespace {
+
+// What --set takes here, and where the other settings go.
+constexpr std::string_view kOnlySystem =
+    "butterfly lyapunov takes only system.KEY=VALUE (the analysis has its own options: --k, --dt, "
+    "--transient, --length, --renormalise-every, --replicas, --seed)";
 
 // Defaults in steps of dt, so that every system gets a run of the same cost.
 constexpr double kDefaultTransientSteps = 1e4;
@@ -39,60 +46,6 @@ struct LyapunovFacts {
   double seconds = 0.0;
   std::string output;
 };
-
-// "system.KEY=VALUE" overrides; "system.name=NAME" selects the system.
-ParameterOverrides parse_overrides(const std::vector<std::string>& overrides, std::string& system) {
-  ParameterOverrides out;
-  for (const std::string& o : overrides) {
-    const auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw UsageError(fmt::format("--set {}: expected system.KEY=VALUE", o));
-    }
-    const std::string key = o.substr(0, eq), value = o.substr(eq + 1);
-    if (key.rfind("system.", 0) != 0 || key.size() == 7) {
-      throw UsageError(fmt::format(
-          "--set {}: butterfly lyapunov takes only system.KEY=VALUE (the analysis has its own "
-          "options: --k, --dt, --transient, --length, --renormalise-every, --replicas, --seed)",
-          o));
-    }
-    const std::string name = key.substr(7);
-    if (name == "name") {
-      system = value;
-      continue;
-    }
-    char* end = nullptr;
-    const double number = std::strtod(value.c_str(), &end);
-    if (value.empty() || end != value.c_str() + value.size()) {
-      throw UsageError(fmt::format("{}: expected a number, got '{}'", key, value));
-    }
-    out.emplace_back(name, number);
-  }
-  return out;
-}
-
-// A JSON number; NaN and Inf become null.
-std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.10g}", x) : "null"; }
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string numbers(std::span<const double> values) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + number(values[i]);
-  return out + "]";
-}
 
 std::string parameters_text(const LyapunovFacts& f) {
   std::string out;
@@ -141,37 +94,38 @@ std::string summary_text(const LyapunovFacts& f, const LyapunovSpectrum& s) {
 std::string summary_json(const LyapunovFacts& f, const LyapunovSpectrum& s) {
   std::string parameters = "{";
   for (const auto& [name, value] : f.parameters) {
-    parameters += (parameters.size() > 1 ? ", " : "") + quoted(name) + ": " + number(value);
+    parameters +=
+        (parameters.size() > 1 ? ", " : "") + json_quoted(name) + ": " + json_number(value);
   }
   parameters += "}";
   std::string by_replica = "[";
   for (std::size_t r = 0; r < s.replicas; ++r) {
-    by_replica +=
-        (r ? ", " : "") + numbers(std::span<const double>(s.by_replica).subspan(r * s.k(), s.k()));
+    by_replica += (r ? ", " : "") +
+                  json_numbers(std::span<const double>(s.by_replica).subspan(r * s.k(), s.k()));
   }
   by_replica += "]";
   std::string out = "{";
-  out += "\"system\": " + quoted(f.system) + ", \"parameters\": " + parameters;
+  out += "\"system\": " + json_quoted(f.system) + ", \"parameters\": " + parameters;
   out += fmt::format(", \"dimension\": {}, \"k\": {}", s.dimension, s.k());
-  out += ", \"scheme\": \"rk4\", \"dt\": " + number(s.dt);
-  out += ", \"transient\": " + number(s.transient) + ", \"length\": " + number(s.length);
+  out += ", \"scheme\": \"rk4\", \"dt\": " + json_number(s.dt);
+  out += ", \"transient\": " + json_number(s.transient) + ", \"length\": " + json_number(s.length);
   out += fmt::format(", \"renormalise_every\": {}", f.renormalise_every);
-  out += ", \"renormalisation_interval\": " + number(s.interval);
+  out += ", \"renormalisation_interval\": " + json_number(s.interval);
   out += fmt::format(", \"replicas\": {}, \"seed\": {}, \"threads\": {}", s.replicas, f.seed,
                      f.threads);
-  out += ", \"exponents\": " + numbers(s.exponents);
-  out += ", \"exponent_stderr\": " + numbers(s.standard_error);
+  out += ", \"exponents\": " + json_numbers(s.exponents);
+  out += ", \"exponent_stderr\": " + json_numbers(s.standard_error);
   out += ", \"exponents_by_replica\": " + by_replica;
-  out += ", \"exponent_sum\": " + number(sum_of(s.exponents));
-  out += ", \"kaplan_yorke_dimension\": " + number(s.kaplan_yorke_dimension);
-  out += ", \"kaplan_yorke_dimension_stderr\": " + number(s.kaplan_yorke_dimension_error);
-  out += ", \"ks_entropy\": " + number(s.ks_entropy);
-  out += ", \"ks_entropy_stderr\": " + number(s.ks_entropy_error);
-  out += ", \"time_units\": " + quoted(f.time_units);
+  out += ", \"exponent_sum\": " + json_number(sum_of(s.exponents));
+  out += ", \"kaplan_yorke_dimension\": " + json_number(s.kaplan_yorke_dimension);
+  out += ", \"kaplan_yorke_dimension_stderr\": " + json_number(s.kaplan_yorke_dimension_error);
+  out += ", \"ks_entropy\": " + json_number(s.ks_entropy);
+  out += ", \"ks_entropy_stderr\": " + json_number(s.ks_entropy_error);
+  out += ", \"time_units\": " + json_quoted(f.time_units);
   const std::string note = scheme_note(f);
-  out += ", \"note\": " + (note.empty() ? std::string("null") : quoted(note));
-  out += ", \"output\": " + (f.output.empty() ? std::string("null") : quoted(f.output));
-  out += ", \"seconds\": " + number(f.seconds);
+  out += ", \"note\": " + (note.empty() ? std::string("null") : json_quoted(note));
+  out += ", \"output\": " + (f.output.empty() ? std::string("null") : json_quoted(f.output));
+  out += ", \"seconds\": " + json_number(f.seconds);
   return out + "}\n";
 }
 
@@ -298,7 +252,7 @@ CLI::App* add_lyapunov_command(CLI::App& app, LyapunovCommandOptions& o) {
 
 int lyapunov_command(const LyapunovCommandOptions& o) {
   std::string name = o.system;
-  const ParameterOverrides overrides = parse_overrides(o.overrides, name);
+  const ParameterOverrides overrides = parse_system_overrides(o.overrides, name, kOnlySystem);
   const std::vector<SystemInfo> known = registered_systems();
   if (std::none_of(known.begin(), known.end(),
                    [&](const SystemInfo& i) { return i.name == name; })) {

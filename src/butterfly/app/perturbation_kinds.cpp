@@ -49,7 +49,8 @@ PerturbationBasis lyapunov_basis(const ExperimentConfig& c, const AnySystem& sys
   const std::size_t n = default_state.size(), k = c.vectors;
   return [=, &system](std::uint32_t start, std::span<const double>, double time,
                       std::vector<double>& basis) {
-    std::vector<double> x(shadow->at(time - lead).begin(), shadow->at(time - lead).end());
+    const std::span<const double> truth = shadow->at(time - lead);
+    std::vector<double> x(truth.begin(), truth.end());
     // A fresh random frame per start: after the lead-in it no longer matters.
     basis.resize(n * k);
     CounterRng(c.seed, start, Purpose::member_perturbation, 0x424C5600)

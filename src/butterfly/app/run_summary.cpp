@@ -5,33 +5,15 @@
 
 #include <cmath>
 
+#include "butterfly/app/json_text.hpp"
+
 namespace butterfly {
 namespace {
-
-// A JSON number; NaN and Inf become null.
-std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.10g}", x) : "null"; }
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 template <class Get>
 std::string series(const TwinExperimentResult& r, Get get) {
   std::string out = "[";
-  for (std::size_t k = 0; k < r.times; ++k) out += (k ? ", " : "") + number(get(r.scores[k]));
+  for (std::size_t k = 0; k < r.times; ++k) out += (k ? ", " : "") + json_number(get(r.scores[k]));
   return out + "]";
 }
 
@@ -90,17 +72,18 @@ std::string run_summary_json(const RunFacts& facts, const TwinExperimentResult& 
   const RunDescription& d = facts.description;
   std::string parameters = "{";
   for (const auto& [name, value] : d.parameters) {
-    parameters += (parameters.size() > 1 ? ", " : "") + quoted(name) + ": " + number(value);
+    parameters +=
+        (parameters.size() > 1 ? ", " : "") + json_quoted(name) + ": " + json_number(value);
   }
   parameters += "}";
   std::string leads = "[";
-  for (std::size_t k = 0; k < r.times; ++k) leads += (k ? ", " : "") + number(r.lead_times[k]);
+  for (std::size_t k = 0; k < r.times; ++k) leads += (k ? ", " : "") + json_number(r.lead_times[k]);
   leads += "]";
   std::string out = "{";
-  out += "\"system\": " + quoted(d.system) + ", \"parameters\": " + parameters;
+  out += "\"system\": " + json_quoted(d.system) + ", \"parameters\": " + parameters;
   out += fmt::format(", \"members\": {}, \"starts\": {}, \"variables\": {}", r.members, r.starts,
                      r.variables);
-  out += ", \"scheme\": " + quoted(facts.scheme) + ", \"dt\": " + number(facts.dt);
+  out += ", \"scheme\": " + json_quoted(facts.scheme) + ", \"dt\": " + json_number(facts.dt);
   out += ", \"seed\": " + std::to_string(d.seed);
   out += ", \"lead_time\": " + leads;
   out += ", \"rmse\": " + series(r, [](const ScoreAccumulator& s) { return s.rmse(); });
@@ -110,16 +93,17 @@ std::string run_summary_json(const RunFacts& facts, const TwinExperimentResult& 
   out += ", \"crps_fair\": " + series(r, [](const ScoreAccumulator& s) { return s.crps_fair(); });
   out += ", \"outlier_rate\": " +
          series(r, [](const ScoreAccumulator& s) { return s.outlier_rate(); });
-  out += ", \"expected_outlier_rate\": " + number(2.0 / (static_cast<double>(r.members) + 1.0));
-  out += ", \"saturation_rmse\": " + number(r.saturation_rmse);
-  out += ", \"half_saturation_lead\": " + (half ? number(*half) : std::string("null"));
+  out +=
+      ", \"expected_outlier_rate\": " + json_number(2.0 / (static_cast<double>(r.members) + 1.0));
+  out += ", \"saturation_rmse\": " + json_number(r.saturation_rmse);
+  out += ", \"half_saturation_lead\": " + (half ? json_number(*half) : std::string("null"));
   out += fmt::format(", \"diverged_members\": {}", r.diverged.size());
   out += fmt::format(", \"accepted_steps\": {}, \"rejected_steps\": {}, \"failed_members\": {}",
                      facts.steps.accepted_steps, facts.steps.rejected_steps,
                      facts.steps.failed_members);
-  out += ", \"output\": " + quoted(facts.output_path);
-  out += ", \"seconds\": " + number(facts.seconds);
-  out += ", \"member_steps_per_second\": " + number(facts.member_steps / facts.seconds);
+  out += ", \"output\": " + json_quoted(facts.output_path);
+  out += ", \"seconds\": " + json_number(facts.seconds);
+  out += ", \"member_steps_per_second\": " + json_number(facts.member_steps / facts.seconds);
   out += "}\n";
   return out;
 }

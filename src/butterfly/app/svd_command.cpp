@@ -13,6 +13,8 @@
 #include <span>
 #include <utility>
 
+#include "butterfly/app/json_text.hpp"
+#include "butterfly/app/system_overrides.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/io/atomic_output.hpp"
 #include "butterfly/io/netcdf_file.hpp"
@@ -21,6 +23,11 @@
 
 namespace butterfly {
 namespace {
+
+// What --set takes here, and where the other settings go.
+constexpr std::string_view kOnlySystem =
+    "butterfly svd takes only system.KEY=VALUE (the analysis has its own options: --k, "
+    "--optimisation-time, --dt, --spinup, --norm)";
 
 // Defaults in steps of dt, so that every system gets a run of the same cost.
 constexpr double kDefaultOptimisationSteps = 100;
@@ -39,65 +46,11 @@ struct SvdFacts {
   std::string output;
 };
 
-// "system.KEY=VALUE" overrides; "system.name=NAME" selects the system.
-ParameterOverrides parse_overrides(const std::vector<std::string>& overrides, std::string& system) {
-  ParameterOverrides out;
-  for (const std::string& o : overrides) {
-    const auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw UsageError(fmt::format("--set {}: expected system.KEY=VALUE", o));
-    }
-    const std::string key = o.substr(0, eq), value = o.substr(eq + 1);
-    if (key.rfind("system.", 0) != 0 || key.size() == 7) {
-      throw UsageError(fmt::format(
-          "--set {}: butterfly svd takes only system.KEY=VALUE (the analysis has its own "
-          "options: --k, --optimisation-time, --dt, --spinup, --norm)",
-          o));
-    }
-    const std::string name = key.substr(7);
-    if (name == "name") {
-      system = value;
-      continue;
-    }
-    char* end = nullptr;
-    const double number = std::strtod(value.c_str(), &end);
-    if (value.empty() || end != value.c_str() + value.size()) {
-      throw UsageError(fmt::format("{}: expected a number, got '{}'", key, value));
-    }
-    out.emplace_back(name, number);
-  }
-  return out;
-}
-
-// A JSON number, the shortest text that round-trips the double; NaN and Inf become null.
-std::string number(double x) { return std::isfinite(x) ? fmt::format("{}", x) : "null"; }
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string numbers(std::span<const double> values) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + number(values[i]);
-  return out + "]";
-}
-
 // k rows of n values (row-major) as a JSON array of arrays.
 std::string rows(const std::vector<double>& values, std::size_t k, std::size_t n) {
   std::string out = "[";
   for (std::size_t i = 0; i < k; ++i) {
-    out += (i ? ", " : "") + numbers(std::span<const double>(values).subspan(i * n, n));
+    out += (i ? ", " : "") + json_numbers(std::span<const double>(values).subspan(i * n, n), true);
   }
   return out + "]";
 }
@@ -165,36 +118,37 @@ std::string summary_text(const SvdFacts& f, const SingularVectors& s) {
 std::string summary_json(const SvdFacts& f, const SingularVectors& s) {
   std::string parameters = "{";
   for (const auto& [name, value] : f.parameters) {
-    parameters += (parameters.size() > 1 ? ", " : "") + quoted(name) + ": " + number(value);
+    parameters +=
+        (parameters.size() > 1 ? ", " : "") + json_quoted(name) + ": " + json_number_exact(value);
   }
   parameters += "}";
   const std::size_t k = s.k(), n = s.dimension;
   std::string out = "{";
-  out += "\"system\": " + quoted(f.system) + ", \"parameters\": " + parameters;
+  out += "\"system\": " + json_quoted(f.system) + ", \"parameters\": " + parameters;
   out += fmt::format(", \"dimension\": {}, \"k\": {}", n, k);
-  out += ", \"scheme\": \"rk4\", \"dt\": " + number(s.dt);
-  out += ", \"optimisation_time\": " + number(s.optimisation_time);
+  out += ", \"scheme\": \"rk4\", \"dt\": " + json_number_exact(s.dt);
+  out += ", \"optimisation_time\": " + json_number_exact(s.optimisation_time);
   out += fmt::format(", \"steps\": {}", s.steps);
-  out += ", \"spinup\": " + number(f.spinup);
-  out += ", \"norm\": " + quoted(singular_vector_norm_name(s.norm));
-  out += ", \"singular_values\": " + numbers(s.values);
-  out += ", \"growth_rates\": " + numbers(growth_rates(s));
-  out += ", \"residuals\": " + numbers(s.residuals);
+  out += ", \"spinup\": " + json_number_exact(f.spinup);
+  out += ", \"norm\": " + json_quoted(singular_vector_norm_name(s.norm));
+  out += ", \"singular_values\": " + json_numbers(s.values, true);
+  out += ", \"growth_rates\": " + json_numbers(growth_rates(s), true);
+  out += ", \"residuals\": " + json_numbers(s.residuals, true);
   out += ", \"initial_vectors\": " + rows(s.initial_vectors, k, n);
   out += ", \"final_vectors\": " + rows(s.final_vectors, k, n);
-  out += ", \"initial_state\": " + numbers(s.initial_state);
-  out += ", \"final_state\": " + numbers(s.final_state);
-  out += ", \"norm_weights\": " + numbers(s.weights);
+  out += ", \"initial_state\": " + json_numbers(s.initial_state, true);
+  out += ", \"final_state\": " + json_numbers(s.final_state, true);
+  out += ", \"norm_weights\": " + json_numbers(s.weights, true);
   out += fmt::format(", \"iterations\": {}, \"tlm_products\": {}, \"adjoint_products\": {}",
                      s.iterations, s.iterations, s.iterations);
   out += fmt::format(", \"converged\": {}", s.converged ? "true" : "false");
-  out += ", \"tolerance\": " + number(f.tolerance);
+  out += ", \"tolerance\": " + json_number_exact(f.tolerance);
   out += fmt::format(", \"seed\": {}", f.seed);
-  out += ", \"time_units\": " + quoted(f.time_units);
+  out += ", \"time_units\": " + json_quoted(f.time_units);
   const std::string note = scheme_note(f);
-  out += ", \"note\": " + (note.empty() ? std::string("null") : quoted(note));
-  out += ", \"output\": " + (f.output.empty() ? std::string("null") : quoted(f.output));
-  out += ", \"seconds\": " + number(f.seconds);
+  out += ", \"note\": " + (note.empty() ? std::string("null") : json_quoted(note));
+  out += ", \"output\": " + (f.output.empty() ? std::string("null") : json_quoted(f.output));
+  out += ", \"seconds\": " + json_number_exact(f.seconds);
   return out + "}\n";
 }
 
@@ -321,7 +275,7 @@ CLI::App* add_svd_command(CLI::App& app, SvdCommandOptions& o) {
 
 int svd_command(const SvdCommandOptions& o) {
   std::string name = o.system;
-  const ParameterOverrides overrides = parse_overrides(o.overrides, name);
+  const ParameterOverrides overrides = parse_system_overrides(o.overrides, name, kOnlySystem);
   const std::vector<SystemInfo> known = registered_systems();
   if (std::none_of(known.begin(), known.end(),
                    [&](const SystemInfo& i) { return i.name == name; })) {
