@@ -10,6 +10,9 @@ function(butterfly_add_test_suite room)
   set(target butterfly_${room}_tests)
   add_executable(${target} ${sources})
   target_link_libraries(${target} PRIVATE butterfly::lib GTest::gtest_main butterfly_warnings)
+  if(room STREQUAL "app")
+    target_link_libraries(${target} PRIVATE butterfly_app)
+  endif()
   target_compile_definitions(${target} PRIVATE
     BUTTERFLY_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data"
     BUTTERFLY_EXECUTABLE="$<TARGET_FILE:butterfly>")

@@ -7,7 +7,8 @@ packages=(
   cmake ninja-build g++ pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   libeigen3-dev libfftw3-dev libnetcdf-dev netcdf-bin libtomlplusplus-dev libcli11-dev libfmt-dev
-  librandom123-dev libhwy-dev
+  librandom123-dev libhwy-dev zlib1g-dev
+  libopenmpi-dev openmpi-bin  # dist/: MPI ensembles, run with mpirun in the tests
   python3 python3-numpy python3-scipy python3-xarray python3-netcdf4
   python3-dev pybind11-dev python3-pytest  # the Python module (python/) and its tests
   chromium  # headless browser for tests/cli/test_report.py

@@ -173,9 +173,10 @@ class RunBadInputTest(ErrorContractCase):
         self.assert_error(self.run_args(*sets("system.n=1e9")), 2, ["system.n", "at most"])
 
     def test_ensemble_larger_than_memory(self):
-        # A run-time limit of this machine, said before anything runs.
-        self.assert_error(self.run_args(*sets("ensemble.members=1000000000")), 1,
-                          ["ensemble.members", "GB"])
+        # The memory budget (80% of available memory by default), said before anything
+        # runs, with the numbers: what the run needs and how many members would fit.
+        self.assert_error(self.run_args(*sets("ensemble.members=1000000000")), 2,
+                          ["1e9 members x 40 variables", "GiB", "default budget", "at most"])
 
     def test_unphysical_system_parameters(self):
         # One line naming the key and the allowed range (issue: chaotic ODE systems).

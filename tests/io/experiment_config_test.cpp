@@ -191,7 +191,7 @@ TEST(ExperimentConfig, MalformedOverridesAreNamed) {
             "perturbation, model, parameters, integrator, output");
   EXPECT_EQ(override_error({"run.sead=1"}),
             "override 'run.sead=1': unknown key run.sead; expected one of spinup, length, seed, "
-            "block_size");
+            "block_size, checkpoint_every, checkpoint");
 }
 
 TEST(ExperimentConfig, ErrorsFromOverridesNameTheOverride) {
@@ -206,7 +206,8 @@ TEST(ExperimentConfig, UnknownSectionAndKeyInAFile) {
             "config.toml: unknown section [foo]; expected one of system, run, ensemble, "
             "perturbation, model, parameters, integrator, output");
   EXPECT_EQ(file_error("[run]\nsteps = 1\n"),
-            "config.toml: unknown key run.steps; expected one of spinup, length, seed, block_size");
+            "config.toml: unknown key run.steps; expected one of spinup, length, seed, block_size, "
+            "checkpoint_every, checkpoint");
   EXPECT_EQ(file_error("[output]\nevery = 0.1\n[output.extra]\nx = 1\n"),
             "config.toml: unknown key output.extra; expected one of every, members_saved, "
             "extremes, thresholds, rank_histogram");

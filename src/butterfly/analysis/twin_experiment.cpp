@@ -10,6 +10,8 @@
 #include <cmath>
 #include <limits>
 
+#include "butterfly/analysis/twin_state.hpp"
+#include "butterfly/core/byte_stream.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/stats/point_scores.hpp"
 
@@ -58,6 +60,69 @@ struct Climatology {
     return std::sqrt(variance / static_cast<double>(sum.size()));
   }
 };
+
+// Scores one output time of one start on rank 0: members whose state turned
+// NaN/Inf are reported by id and left out; every variable is scored from the
+// finite members' sorted values; the observers see the ensemble first.
+void score_output(std::size_t k, std::size_t s, std::span<const double> truth,
+                  const std::vector<EnsembleBlock>& blocks, std::vector<char>& diverged,
+                  const TwinObservers& observers, ThreadPool& pool,
+                  std::vector<std::vector<double>>& gather, std::vector<PointScores>& point,
+                  TwinExperimentResult& r) {
+  const std::size_t n = r.variables, members = r.members;
+  pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
+    const EnsembleBlock& block = blocks[b];
+    for (std::size_t m = 0; m < block.members(); ++m) {
+      bool finite = true;
+      for (std::size_t v = 0; v < n; ++v) finite = finite && std::isfinite(block.at(v, m));
+      if (!finite && !diverged[block.first_member() + m]) diverged[block.first_member() + m] = 2;
+    }
+  });
+  std::size_t finite_members = 0;
+  for (std::size_t j = 0; j < members; ++j) {
+    if (diverged[j] == 2) {
+      r.diverged.push_back({s, j, r.lead_times[k]});
+      ++r.diverged_by_start[s];
+      diverged[j] = 1;
+    }
+    finite_members += diverged[j] == 0;
+  }
+  if (finite_members < 2) {
+    throw RuntimeError(
+        fmt::format("start {}: only {} of {} members are finite at lead {:g}; reduce integrator.dt",
+                    s, finite_members, members, r.lead_times[k]));
+  }
+
+  if (observers.members) observers.members(k, s, blocks);
+  if (observers.members_with_truth) observers.members_with_truth(k, s, blocks, truth, diverged);
+
+  pool.parallel_for(n, [&](std::size_t v, std::size_t worker) {
+    std::vector<double>& values = gather[worker];
+    std::size_t count = 0;
+    for (const EnsembleBlock& block : blocks) {
+      const double* row = block.row(v);
+      for (std::size_t m = 0; m < block.members(); ++m) {
+        if (!diverged[block.first_member() + m]) values[count++] = row[m];
+      }
+    }
+    if (observers.points) {
+      observers.points({k, s, v, worker, std::span<const double>(values.data(), count), truth[v]});
+    }
+    point[v] = score_point(std::span<double>(values.data(), count), truth[v]);
+  });
+  const std::size_t starts = r.starts;
+  ScoreAccumulator& by_start = r.scores_by_start[k * starts + s];
+  for (std::size_t v = 0; v < n; ++v) {
+    by_start.add(point[v]);
+    r.scores[k].add(point[v]);
+    const std::size_t i = r.field_index(k, s, v);
+    r.truth[i] = truth[v];
+    r.ens_mean[i] = point[v].mean;
+    r.ens_spread[i] = std::sqrt(point[v].variance);
+    r.ens_min[i] = point[v].min;
+    r.ens_max[i] = point[v].max;
+  }
+}
 
 }  // namespace
 
@@ -124,14 +189,31 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
 TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
                                          std::span<const double> default_state,
                                          const TwinExperimentSpec& spec, ThreadPool& pool,
-                                         const TwinObservers& observers) {
+                                         const TwinObservers& observers,
+                                         const TwinRunControl& control) {
   const std::size_t n = stepper.dimension();
   check_twin_experiment(spec, n);
+  SerialCommunicator serial;
+  Communicator& comm = control.comm ? *control.comm : serial;
+  const bool root = comm.is_root(), distributed = comm.size() > 1;
+  const bool replay = !spec.replay_members.empty();
   const bool from_file = !spec.initial_members.empty();
   const std::size_t starts = from_file ? spec.initial_truth.size() / n : spec.starts;
   const std::size_t members =
       from_file ? spec.initial_members.size() / std::max<std::size_t>(1, starts * n) : spec.members;
   if (members < 2) throw UsageError(fmt::format("ensemble.members must be >= 2, got {}", members));
+  for (std::size_t i = 0; i < spec.replay_members.size(); ++i) {
+    if (spec.replay_members[i] >= members ||
+        (i > 0 && spec.replay_members[i - 1] >= spec.replay_members[i])) {
+      throw UsageError(
+          fmt::format("--members: expected ascending distinct member ids from 0 to {}, got {}",
+                      members - 1, spec.replay_members[i]));
+    }
+  }
+  if (replay && control.resume) throw UsageError("--members cannot be combined with --resume");
+  if (replay && distributed) {
+    throw UsageError("--members replays a few members in one process; run it without mpirun");
+  }
   const std::size_t steps_per_output =
       whole_steps(spec.every, spec.dt, "output.every", "integrator.dt");
   const std::size_t outputs =
@@ -158,10 +240,104 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
   r.scores.assign(outputs, ScoreAccumulator(members));
   r.diverged_by_start.assign(starts, 0);
 
-  // The truth at each start: spin-up, then one start every start_interval.
+  // The members this process integrates: its rank's range, or the replayed ids.
+  const MemberRange mine = member_range(members, comm.rank(), comm.size());
+  std::vector<EnsembleBlock> local;
+  if (replay) {
+    for (std::uint64_t id : spec.replay_members) local.emplace_back(n, 1, id);
+  } else {
+    for (std::size_t first = mine.first; first < mine.last; first += spec.block_size)
+      local.emplace_back(n, std::min(spec.block_size, mine.last - first), first);
+  }
+  // What rank 0 scores: the local blocks themselves on one process, else every
+  // member gathered into blocks of the same size.
+  std::vector<EnsembleBlock> gathered;
+  if (distributed && root && !replay) gathered = make_blocks(n, members, spec.block_size);
+  std::vector<EnsembleBlock>& blocks = distributed ? gathered : local;
+  std::vector<double> send, received;
+
+  // Stepper statistics as one process would count them: rank 0's own (truth,
+  // preparation, its members) plus the other ranks' member advances, on top of
+  // what a resumed run had counted before.
+  const StepperStatistics entry = stepper.statistics();
+  StepperStatistics member_steps, before_resume;
+  const auto advance_members = [&](double t_prev, std::size_t steps) {
+    const StepperStatistics before = stepper.statistics();
+    pool.parallel_for(local.size(), [&](std::size_t b, std::size_t) {
+      stepper.advance(local[b], t_prev, steps, spec.dt);
+    });
+    const StepperStatistics after = stepper.statistics();
+    member_steps.accepted_steps += after.accepted_steps - before.accepted_steps;
+    member_steps.rejected_steps += after.rejected_steps - before.rejected_steps;
+    member_steps.failed_members += after.failed_members - before.failed_members;
+  };
+  const auto total_steps = [&] {  // collective
+    const StepperStatistics now = stepper.statistics();
+    StepperStatistics total = before_resume;
+    total.accepted_steps += now.accepted_steps - entry.accepted_steps;
+    total.rejected_steps += now.rejected_steps - entry.rejected_steps;
+    total.failed_members += now.failed_members - entry.failed_members;
+    if (!distributed) return total;
+    std::vector<double> counts;
+    comm.gather(std::vector<double>{static_cast<double>(member_steps.accepted_steps),
+                                    static_cast<double>(member_steps.rejected_steps),
+                                    static_cast<double>(member_steps.failed_members)},
+                counts);
+    for (std::size_t i = 3; i < counts.size(); i += 3) {  // ranks 1, 2, ...
+      total.accepted_steps += static_cast<std::uint64_t>(counts[i]);
+      total.rejected_steps += static_cast<std::uint64_t>(counts[i + 1]);
+      total.failed_members += static_cast<std::uint64_t>(counts[i + 2]);
+    }
+    return total;
+  };
+
+  // Every member's state gathered into `blocks` on rank 0 (padding lanes copy
+  // the block's last member, as the initial fill does).
+  const auto gather_members = [&] {
+    if (!distributed) return;
+    send.clear();
+    for (const EnsembleBlock& b : local)
+      for (std::size_t m = 0; m < b.members(); ++m)
+        for (std::size_t v = 0; v < n; ++v) send.push_back(b.at(v, m));
+    comm.gather(send, received);
+    if (!root) return;
+    for (EnsembleBlock& b : blocks)
+      for (std::size_t m = 0; m < b.stride(); ++m) {
+        const std::size_t j = b.first_member() + std::min(m, b.members() - 1);
+        for (std::size_t v = 0; v < n; ++v) b.at(v, m) = received[j * n + v];
+      }
+  };
+
   std::vector<double> start_state(default_state.begin(), default_state.end());
+  std::vector<double> truth;
+  std::vector<char> diverged(members, 0);
   double truth_time = 0.0;
-  if (!from_file) {
+  Climatology climatology(n);
+  std::size_t first_start = 0, first_output = 0;
+  if (control.resume) {
+    ByteReader in(std::span<const std::uint8_t>(*control.resume));
+    TwinState saved = load_twin_state(in, n, members, starts, outputs);
+    r = std::move(saved.result);
+    start_state = std::move(saved.start_state);
+    truth = std::move(saved.truth);
+    truth_time = saved.truth_time;
+    climatology.sum = std::move(saved.climatology_sum);
+    climatology.sum_sq = std::move(saved.climatology_sum_sq);
+    climatology.samples = saved.climatology_samples;
+    diverged = std::move(saved.diverged);
+    before_resume = r.steps;
+    for (EnsembleBlock& b : local)
+      for (std::size_t m = 0; m < b.stride(); ++m) {
+        const std::size_t j = b.first_member() + std::min(m, b.members() - 1);
+        for (std::size_t v = 0; v < n; ++v) b.at(v, m) = saved.members[j * n + v];
+      }
+    first_start = saved.start;
+    first_output = saved.output + 1;
+    if (first_output == outputs) {
+      ++first_start;
+      first_output = 0;
+    }
+  } else if (!from_file) {
     stepper.advance(std::span<double>(start_state), 0.0, spinup_steps, spec.dt);
     truth_time = static_cast<double>(spinup_steps) * spec.dt;
   }
@@ -169,58 +345,60 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
   const std::shared_ptr<MemberPerturbation> perturbation =
       spec.perturbation ? spec.perturbation
                         : std::make_shared<GaussianMemberPerturbation>(spec.law);
-  Climatology climatology(n);
   std::vector<double> analysis(n);
   std::vector<PointScores> point(n);
-  std::vector<std::vector<double>> gather(pool.size(), std::vector<double>(members));
+  std::vector<std::vector<double>> gather(pool.size(), std::vector<double>(root ? members : 0));
+  const std::size_t total_outputs = starts * outputs;
 
-  for (std::size_t s = 0; s < starts; ++s) {
-    if (from_file) {
-      start_state.assign(spec.initial_truth.begin() + s * n,
-                         spec.initial_truth.begin() + (s + 1) * n);
-    } else if (s > 0) {
-      stepper.advance(std::span<double>(start_state), truth_time, steps_per_start, spec.dt);
-      truth_time += static_cast<double>(steps_per_start) * spec.dt;
+  for (std::size_t s = first_start; s < starts; ++s) {
+    const bool resumed_start = control.resume && s == first_start && first_output > 0;
+    if (!resumed_start) {
+      if (from_file) {
+        start_state.assign(spec.initial_truth.begin() + s * n,
+                           spec.initial_truth.begin() + (s + 1) * n);
+      } else if (s > 0) {
+        stepper.advance(std::span<double>(start_state), truth_time, steps_per_start, spec.dt);
+        truth_time += static_cast<double>(steps_per_start) * spec.dt;
+      }
+      if (!all_finite(start_state)) {
+        throw RuntimeError(fmt::format(
+            "the truth became non-finite before start {} (t = {:g}); reduce integrator.dt", s,
+            truth_time));
+      }
+      r.start_times.push_back(from_file ? 0.0 : truth_time);
     }
-    if (!all_finite(start_state)) {
-      throw RuntimeError(fmt::format(
-          "the truth became non-finite before start {} (t = {:g}); reduce integrator.dt", s,
-          truth_time));
-    }
-    r.start_times.push_back(from_file ? 0.0 : truth_time);
-    const double t_start = r.start_times.back();
+    const double t_start = r.start_times[s];
 
-    // Initial ensemble.
-    std::vector<EnsembleBlock> blocks = make_blocks(n, members, spec.block_size);
-    if (!from_file) {
-      perturbation->draw_analysis(static_cast<std::uint32_t>(s), start_state, analysis);
-      stepper.constrain(std::span<double>(analysis));
-      perturbation->prepare(static_cast<std::uint32_t>(s), analysis, t_start);
-    }
-    pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
-      EnsembleBlock& block = blocks[b];
+    if (!resumed_start) {
+      // Initial ensemble.
       if (!from_file) {
-        perturbation->fill(static_cast<std::uint32_t>(s), analysis, block);
-        stepper.constrain(block);  // e.g. back onto an energy surface
-        return;
+        perturbation->draw_analysis(static_cast<std::uint32_t>(s), start_state, analysis);
+        stepper.constrain(std::span<double>(analysis));
+        perturbation->prepare(static_cast<std::uint32_t>(s), analysis, t_start);
       }
-      for (std::size_t m = 0; m < block.stride(); ++m) {
-        const std::size_t j = block.first_member() + std::min(m, block.members() - 1);
-        for (std::size_t v = 0; v < n; ++v) {
-          block.at(v, m) = spec.initial_members[(s * members + j) * n + v];
+      pool.parallel_for(local.size(), [&](std::size_t b, std::size_t) {
+        EnsembleBlock& block = local[b];
+        if (!from_file) {
+          perturbation->fill(static_cast<std::uint32_t>(s), analysis, block);
+          stepper.constrain(block);  // e.g. back onto an energy surface
+          return;
         }
-      }
-    });
+        for (std::size_t m = 0; m < block.stride(); ++m) {
+          const std::size_t j = block.first_member() + std::min(m, block.members() - 1);
+          for (std::size_t v = 0; v < n; ++v) {
+            block.at(v, m) = spec.initial_members[(s * members + j) * n + v];
+          }
+        }
+      });
+      truth = start_state;
+      std::fill(diverged.begin(), diverged.end(), 0);
+    }
 
-    std::vector<double> truth = start_state;
-    std::vector<char> diverged(members, 0);
-    for (std::size_t k = 0; k < outputs; ++k) {
+    for (std::size_t k = resumed_start ? first_output : 0; k < outputs; ++k) {
       if (k > 0) {
         const double t_prev = t_start + static_cast<double>((k - 1) * steps_per_output) * spec.dt;
         stepper.advance(std::span<double>(truth), t_prev, steps_per_output, spec.dt);
-        pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
-          stepper.advance(blocks[b], t_prev, steps_per_output, spec.dt);
-        });
+        advance_members(t_prev, steps_per_output);
       }
       if (!all_finite(truth)) {
         throw RuntimeError(fmt::format(
@@ -228,63 +406,53 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
             r.lead_times[k]));
       }
       climatology.add(truth);
-
-      // Members whose state turned NaN/Inf are reported by id and left out.
-      pool.parallel_for(blocks.size(), [&](std::size_t b, std::size_t) {
-        const EnsembleBlock& block = blocks[b];
-        for (std::size_t m = 0; m < block.members(); ++m) {
-          bool finite = true;
-          for (std::size_t v = 0; v < n; ++v) finite = finite && std::isfinite(block.at(v, m));
-          if (!finite && !diverged[block.first_member() + m])
-            diverged[block.first_member() + m] = 2;
-        }
-      });
-      std::size_t finite_members = 0;
-      for (std::size_t j = 0; j < members; ++j) {
-        if (diverged[j] == 2) {
-          r.diverged.push_back({s, j, r.lead_times[k]});
-          ++r.diverged_by_start[s];
-          diverged[j] = 1;
-        }
-        finite_members += diverged[j] == 0;
+      if (replay) {
+        if (observers.members) observers.members(k, s, local);
+        if (observers.members_with_truth)
+          observers.members_with_truth(k, s, local, truth, diverged);
+        continue;
       }
-      if (finite_members < 2) {
-        throw RuntimeError(fmt::format(
-            "start {}: only {} of {} members are finite at lead {:g}; reduce integrator.dt", s,
-            finite_members, members, r.lead_times[k]));
+      gather_members();
+      if (root) score_output(k, s, truth, blocks, diverged, observers, pool, gather, point, r);
+      const std::size_t done = s * outputs + k + 1;
+      if (root && control.progress) control.progress(done, total_outputs);
+
+      // Checkpoint and stop decisions are rank 0's, and every rank follows.
+      const bool due = control.checkpoint_every > 0 && done % control.checkpoint_every == 0 &&
+                       done < total_outputs;
+      const bool stop = root && control.stop_requested && control.stop_requested();
+      std::int64_t action = stop ? 2 : due ? 1 : 0;
+      if (distributed) action = comm.broadcast(action);
+      if (action > 0 && control.checkpoint) r.steps = total_steps();
+      if (action > 0 && root && control.checkpoint) {
+        TwinState state;
+        state.start = s;
+        state.output = k;
+        state.truth_time = truth_time;
+        state.start_state = start_state;
+        state.truth = truth;
+        state.climatology_sum = climatology.sum;
+        state.climatology_sum_sq = climatology.sum_sq;
+        state.climatology_samples = climatology.samples;
+        state.diverged = diverged;
+        state.members.resize(members * n);
+        for (const EnsembleBlock& b : blocks)
+          for (std::size_t m = 0; m < b.members(); ++m)
+            for (std::size_t v = 0; v < n; ++v)
+              state.members[(b.first_member() + m) * n + v] = b.at(v, m);
+        state.result = r;
+        ByteWriter out;
+        save_twin_state(state, out);
+        control.checkpoint(out.take(), action == 2);
       }
-
-      if (observers.members) observers.members(k, s, blocks);
-      if (observers.members_with_truth) observers.members_with_truth(k, s, blocks, truth, diverged);
-
-      pool.parallel_for(n, [&](std::size_t v, std::size_t worker) {
-        std::vector<double>& values = gather[worker];
-        std::size_t count = 0;
-        for (const EnsembleBlock& block : blocks) {
-          const double* row = block.row(v);
-          for (std::size_t m = 0; m < block.members(); ++m) {
-            if (!diverged[block.first_member() + m]) values[count++] = row[m];
-          }
-        }
-        if (observers.points) {
-          observers.points(
-              {k, s, v, worker, std::span<const double>(values.data(), count), truth[v]});
-        }
-        point[v] = score_point(std::span<double>(values.data(), count), truth[v]);
-      });
-      ScoreAccumulator& by_start = r.scores_by_start[k * starts + s];
-      for (std::size_t v = 0; v < n; ++v) {
-        by_start.add(point[v]);
-        r.scores[k].add(point[v]);
-        const std::size_t i = r.field_index(k, s, v);
-        r.truth[i] = truth[v];
-        r.ens_mean[i] = point[v].mean;
-        r.ens_spread[i] = std::sqrt(point[v].variance);
-        r.ens_min[i] = point[v].min;
-        r.ens_max[i] = point[v].max;
+      if (action == 2) {
+        throw RunInterrupted(
+            fmt::format("interrupted after lead {:g} of start {}", r.lead_times[k], s));
       }
     }
   }
+  r.steps = total_steps();
+  if (!root || replay) return r;
   // The truth's climatology also samples a stretch after the last start (2000
   // samples, one per output interval or every 100 steps if that is shorter), so
   // the saturation level is well estimated even for a few short starts.

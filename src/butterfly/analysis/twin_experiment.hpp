@@ -10,7 +10,9 @@
 #include <span>
 #include <vector>
 
+#include "butterfly/core/communicator.hpp"
 #include "butterfly/core/ensemble_block.hpp"
+#include "butterfly/core/error.hpp"
 #include "butterfly/core/thread_pool.hpp"
 #include "butterfly/integrators/ensemble_stepper.hpp"
 #include "butterfly/perturb/gaussian_perturbation.hpp"
@@ -35,6 +37,11 @@ struct TwinExperimentSpec {
   // come from them: initial_members is (start, member, var), initial_truth (start, var).
   std::vector<double> initial_members;
   std::vector<double> initial_truth;
+  // Per-member replay: integrate only these global member ids (ascending,
+  // unique, each < members) next to the truth, exactly as they evolve in the
+  // full run (DESIGN invariant 3); nothing is scored, observers.members sees
+  // one block per replayed member. Empty: every member.
+  std::vector<std::uint64_t> replay_members;
 };
 
 struct DivergedMember {
@@ -57,6 +64,9 @@ struct TwinExperimentResult {
       0.0;  // of the truth over all starts and leads, averaged over variables
   double saturation_rmse =
       0.0;  // climatological_std * sqrt(1 + 1/M): the ensemble-mean error of a saturated forecast
+  // What the (adaptive) stepper did in the whole run, as one process counts it:
+  // over every rank's members, the truth once, and before a resume.
+  StepperStatistics steps;
 
   std::size_t field_index(std::size_t time, std::size_t start, std::size_t var) const {
     return (time * starts + start) * variables + var;
@@ -89,6 +99,36 @@ struct TwinObservers {
   std::function<void(const PointView&)> points;
 };
 
+// How a run is spread over processes, checkpointed, stopped and reported. The
+// defaults run one process, never checkpoint and never stop early.
+struct TwinRunControl {
+  // Null: one process. Otherwise each rank integrates its member_range() and
+  // rank 0 gathers every member at each output time to score and observe them,
+  // so the results are those of one process, bit for bit; only rank 0's result
+  // and observers carry data.
+  Communicator* comm = nullptr;
+  // Output intervals (counted over every start) between checkpoints; 0: never.
+  std::size_t checkpoint_every = 0;
+  // Called on rank 0 with the driver's serialised state (see twin_state.hpp)
+  // when a checkpoint is due; `stopping` when it is the last before a stop.
+  // Set it (or not) alike on every rank: only rank 0's is called.
+  std::function<void(std::vector<std::uint8_t>&& state, bool stopping)> checkpoint;
+  // Driver state to continue from (the same bytes on every rank); null: start.
+  const std::vector<std::uint8_t>* resume = nullptr;
+  // Polled on rank 0 after every output time: true makes every rank write the
+  // checkpoint (when checkpoint is set) and throw RunInterrupted.
+  std::function<bool()> stop_requested;
+  // Called on rank 0 after every output time with output intervals done and
+  // in all (over every start).
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+// A run stopped on request (a signal) after writing its checkpoint.
+class RunInterrupted : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
+};
+
 // span / step as a whole number; throws UsageError naming both keys when
 // span is not a whole multiple of step (to 1e-9 relative).
 std::size_t whole_steps(double span, double step, const char* what, const char* step_name);
@@ -104,10 +144,12 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
                                          std::span<const double> default_state,
                                          const TwinExperimentSpec& spec, ThreadPool& pool,
                                          const MemberObserver& observer = {});
-// The same with every hook of TwinObservers.
+// The same with every hook of TwinObservers, and optionally processes,
+// checkpoints, resume, stop and progress.
 TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
                                          std::span<const double> default_state,
                                          const TwinExperimentSpec& spec, ThreadPool& pool,
-                                         const TwinObservers& observers);
+                                         const TwinObservers& observers,
+                                         const TwinRunControl& control = {});
 
 }  // namespace butterfly

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "butterfly/core/error.hpp"
+
 namespace butterfly {
 
 ExtremesCollector::ExtremesCollector(std::size_t members, std::size_t times, std::size_t workers,
@@ -63,6 +65,27 @@ std::vector<A> ExtremesCollector::merged(const std::vector<A>& partials) const {
 std::vector<ExceedanceAccumulator> ExtremesCollector::exceedance() const {
   return merged(exceedance_);
 }
+void ExtremesCollector::save(ByteWriter& out) const {
+  out.put(static_cast<std::uint64_t>(times_));
+  for (const ExceedanceAccumulator& a : exceedance()) a.save(out);
+  for (const TailAccumulator& a : tails()) a.save(out);
+  for (const BestMemberAccumulator& a : best_member()) a.save(out);
+  for (const EnergyScoreAccumulator& a : energy_) a.save(out);
+}
+
+void ExtremesCollector::load(ByteReader& in) {
+  if (in.get<std::uint64_t>() != times_) {
+    throw RuntimeError("checkpoint: the extremes diagnostics have another number of output times");
+  }
+  // Each time's merged partial goes to worker 0; merging is exact, so the
+  // worker count of the resumed run does not matter (DESIGN invariant 4).
+  for (std::size_t k = 0; k < times_ && !exceedance_.empty(); ++k)
+    exceedance_[k * workers_].load(in);
+  for (std::size_t k = 0; k < times_; ++k) tails_[k * workers_].load(in);
+  for (std::size_t k = 0; k < times_; ++k) best_[k * workers_].load(in);
+  for (EnergyScoreAccumulator& a : energy_) a.load(in);
+}
+
 std::vector<TailAccumulator> ExtremesCollector::tails() const { return merged(tails_); }
 std::vector<BestMemberAccumulator> ExtremesCollector::best_member() const { return merged(best_); }
 

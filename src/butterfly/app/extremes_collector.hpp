@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "butterfly/analysis/twin_experiment.hpp"
+#include "butterfly/core/byte_stream.hpp"
 #include "butterfly/stats/best_member_accumulator.hpp"
 #include "butterfly/stats/energy_score.hpp"
 #include "butterfly/stats/exceedance_accumulator.hpp"
@@ -29,6 +30,11 @@ class ExtremesCollector {
   std::vector<BestMemberAccumulator> best_member() const;
   const std::vector<EnergyScoreAccumulator>& energy_score() const { return energy_; }
   const std::vector<double>& thresholds() const { return thresholds_; }
+
+  // Checkpoints: every reducer merged over workers, and back (into a collector
+  // made with the same members, times and thresholds; any worker count).
+  void save(ByteWriter& out) const;
+  void load(ByteReader& in);
 
  private:
   void observe_point(const PointView& point);

@@ -9,8 +9,10 @@
 #include <array>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <new>
 
+#include "butterfly/analysis/twin_experiment.hpp"
 #include "butterfly/app/breed_command.hpp"
 #include "butterfly/app/ews_command.hpp"
 #include "butterfly/app/lyapunov_command.hpp"
@@ -21,11 +23,28 @@
 #include "butterfly/app/verify_command.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/io/atomic_output.hpp"
+#ifdef BUTTERFLY_HAVE_MPI
+#include "butterfly/dist/mpi_communicator.hpp"
+#endif
 
 namespace {
 
+// Under mpirun: this process's rank (for messages) and whether errors must
+// stop every rank (a rank that fails alone would leave the others waiting).
+int mpi_rank = -1;
+
 int fail(int status, const char* message) {
-  std::fprintf(stderr, "butterfly: %s\n", message);
+  if (mpi_rank > 0) {
+    std::fprintf(stderr, "butterfly: rank %d: %s\n", mpi_rank, message);
+  } else {
+    std::fprintf(stderr, "butterfly: %s\n", message);
+  }
+#ifdef BUTTERFLY_HAVE_MPI
+  if (mpi_rank >= 0) {
+    std::fflush(stderr);
+    butterfly::MpiSession::abort(status);
+  }
+#endif
   return status;
 }
 
@@ -47,6 +66,12 @@ int main(int argc, char** argv) {
   run_app->add_option("--threads", run.threads, "worker threads (default: all cores)")
       ->check(CLI::PositiveNumber);
   run_app->add_flag("--json", run.json, "print the summary as JSON");
+  run_app->add_flag("--resume", run.resume,
+                    "continue from the run's checkpoint (run.checkpoint) to the same bits");
+  run_app->add_option("--members", run.members,
+                      "replay only these members of the run, e.g. 17,4242 or 100-103");
+  run_app->add_option("--memory", run.memory,
+                      "memory budget, e.g. 4G (default: 80% of available memory)");
 
   VerifyOptions verify;
   CLI::App* verify_app = app.add_subcommand("verify", "Score an ensemble stored in NetCDF");
@@ -113,6 +138,26 @@ int main(int argc, char** argv) {
     return fail(2, (std::string(e.what()) + "; see butterfly --help").c_str());
   }
 
+#ifdef BUTTERFLY_HAVE_MPI
+  std::unique_ptr<MpiSession> mpi;
+  std::unique_ptr<MpiCommunicator> world;
+  try {
+    if (MpiSession::launched_by_mpirun()) {
+      mpi = std::make_unique<MpiSession>();
+      world = std::make_unique<MpiCommunicator>();
+      mpi_rank = world->rank();
+      run.comm = world.get();
+      if (!*run_app && world->size() > 1) {
+        return fail(2,
+                    "only `butterfly run` runs on several MPI ranks; start the others "
+                    "without mpirun");
+      }
+    }
+  } catch (const RuntimeError& e) {
+    return fail(1, e.what());
+  }
+#endif
+
   try {
     if (*run_app) return run_command(run);
     if (*verify_app) return verify_command(verify);
@@ -124,6 +169,10 @@ int main(int argc, char** argv) {
     if (*report_app) return report_command(report);
   } catch (const UsageError& e) {
     return fail(2, e.what());
+  } catch (const RunInterrupted& e) {
+    // Every rank stops at the same output time: no abort needed.
+    if (mpi_rank <= 0) std::fprintf(stderr, "butterfly: %s\n", e.what());
+    return 130;
   } catch (const RuntimeError& e) {
     return fail(1, e.what());
   } catch (const std::bad_alloc&) {

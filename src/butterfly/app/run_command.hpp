@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "butterfly/core/communicator.hpp"
+
 namespace butterfly {
 
 struct RunOptions {
@@ -13,6 +15,10 @@ struct RunOptions {
   std::string output = "butterfly_run.nc";
   std::size_t threads = 0;  // 0: one per hardware thread
   bool json = false;
+  bool resume = false;           // continue from the run's checkpoint
+  std::string members;           // --members: replay only these members ("17,4242,100-103")
+  std::string memory;            // --memory: budget such as "4G"; empty: the machine's default
+  Communicator* comm = nullptr;  // the MPI processes of the run; null: one process
 };
 
 // Runs the experiment and prints its summary; returns the exit status.

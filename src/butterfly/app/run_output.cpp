@@ -7,6 +7,37 @@
 #include <numeric>
 
 namespace butterfly {
+
+std::vector<int> define_state_coordinates(NetcdfFile& f, const std::vector<StateDimension>& shape) {
+  std::vector<int> ids;
+  for (const StateDimension& s : shape) {
+    const int id = s.coordinates.empty()
+                       ? f.define_variable(s.name, NC_INT64, {s.name})
+                       : f.define_variable(s.name, {s.name}, s.long_name, s.units);
+    if (s.coordinates.empty()) {
+      f.set_attribute(id, "units", s.units);
+      f.set_attribute(id, "long_name", s.long_name);
+    }
+    if (s.name == "x" || s.name == "y") f.set_attribute(id, "axis", s.name == "x" ? "X" : "Y");
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+void write_state_coordinates(NetcdfFile& f, const std::vector<StateDimension>& shape,
+                             const std::vector<int>& ids) {
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const StateDimension& s = shape[i];
+    if (s.coordinates.empty()) {
+      std::vector<std::int64_t> index(s.length);
+      std::iota(index.begin(), index.end(), 0);
+      f.write_all(ids[i], index);
+    } else {
+      f.write_all(ids[i], s.coordinates);
+    }
+  }
+}
+
 RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescription& d)
     : description_(d), file_(NetcdfFile::create(path)) {
   if (description_.state_shape.empty()) {
@@ -30,19 +61,9 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   f.set_attribute(start_, "long_name", "forecast start index");
   start_time_ =
       f.define_variable("start_time", {"start"}, "truth time of each forecast start", "1");
+  state_coordinates_ = define_state_coordinates(f, description_.state_shape);
   std::vector<std::string> state_dims;
-  for (const StateDimension& s : description_.state_shape) {
-    const int id = s.coordinates.empty()
-                       ? f.define_variable(s.name, NC_INT64, {s.name})
-                       : f.define_variable(s.name, {s.name}, s.long_name, s.units);
-    if (s.coordinates.empty()) {
-      f.set_attribute(id, "units", s.units);
-      f.set_attribute(id, "long_name", s.long_name);
-    }
-    if (s.name == "x" || s.name == "y") f.set_attribute(id, "axis", s.name == "x" ? "X" : "Y");
-    state_coordinates_.push_back(id);
-    state_dims.push_back(s.name);
-  }
+  for (const StateDimension& s : description_.state_shape) state_dims.push_back(s.name);
   if (d.rank_histogram) {
     rank_ = f.define_variable("rank", NC_INT64, {"rank"});
     f.set_attribute(rank_, "units", "1");
@@ -114,22 +135,28 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   member_buffer_.resize(d.members_saved * d.variables);
 }
 
-void RunOutputFile::write_members(std::size_t time_index, std::size_t start,
-                                  const std::vector<EnsembleBlock>& blocks) {
+std::span<const double> RunOutputFile::write_members(std::size_t time_index, std::size_t start,
+                                                     const std::vector<EnsembleBlock>& blocks) {
   const std::size_t k = description_.members_saved, n = description_.variables;
-  if (k == 0) return;
+  if (k == 0) return {};
   for (const EnsembleBlock& block : blocks) {
     for (std::size_t m = 0; m < block.members() && block.first_member() + m < k; ++m) {
       for (std::size_t v = 0; v < n; ++v)
         member_buffer_[(block.first_member() + m) * n + v] = block.at(v, m);
     }
   }
-  std::vector<std::size_t> first{time_index, start, 0}, count{1, 1, k};
+  write_member_slab(time_index, start, member_buffer_);
+  return member_buffer_;
+}
+
+void RunOutputFile::write_member_slab(std::size_t time_index, std::size_t start,
+                                      std::span<const double> values) {
+  std::vector<std::size_t> first{time_index, start, 0}, count{1, 1, description_.members_saved};
   for (const StateDimension& s : description_.state_shape) {
     first.push_back(0);
     count.push_back(s.length);
   }
-  file_.write(members_, first, count, member_buffer_.data());
+  file_.write(members_, first, count, values.data());
 }
 
 void RunOutputFile::finish(const TwinExperimentResult& r,
@@ -144,14 +171,7 @@ void RunOutputFile::finish(const TwinExperimentResult& r,
   f.write_all(time_, r.lead_times);
   f.write_all(start_, iota(r.starts));
   f.write_all(start_time_, r.start_times);
-  for (std::size_t i = 0; i < description_.state_shape.size(); ++i) {
-    const StateDimension& s = description_.state_shape[i];
-    if (s.coordinates.empty()) {
-      f.write_all(state_coordinates_[i], iota(s.length));
-    } else {
-      f.write_all(state_coordinates_[i], s.coordinates);
-    }
-  }
+  write_state_coordinates(f, description_.state_shape, state_coordinates_);
   if (rank_ >= 0) f.write_all(rank_, iota(r.members + 1));
   if (member_ >= 0) f.write_all(member_, iota(description_.members_saved));
   const std::size_t parameters = description_.perturbed_parameters.size();

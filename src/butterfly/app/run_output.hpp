@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,15 +45,24 @@ struct RunDescription {
   std::vector<double> parameter_table;
 };
 
+// Defines a coordinate variable for each state dimension (the dimensions
+// themselves must exist); returns their ids, which write_state_coordinates fills.
+std::vector<int> define_state_coordinates(NetcdfFile& f, const std::vector<StateDimension>& shape);
+void write_state_coordinates(NetcdfFile& f, const std::vector<StateDimension>& shape,
+                             const std::vector<int>& ids);
+
 class RunOutputFile {
  public:
   // Creates the file at `path` (a temporary name) and defines every dimension,
   // variable and attribute.
   RunOutputFile(const std::filesystem::path& path, const RunDescription& description);
 
-  // Writes the first members_saved members of one start at one output time.
-  void write_members(std::size_t time_index, std::size_t start,
-                     const std::vector<EnsembleBlock>& blocks);
+  // Writes the first members_saved members of one start at one output time;
+  // returns what it wrote, [member][variable] (empty when none are saved).
+  std::span<const double> write_members(std::size_t time_index, std::size_t start,
+                                        const std::vector<EnsembleBlock>& blocks);
+  // Writes saved members given as [member][variable] (a resumed run's history).
+  void write_member_slab(std::size_t time_index, std::size_t start, std::span<const double> values);
 
   // Writes coordinates, fields, scores and diverged members, then closes.
   void finish(const TwinExperimentResult& result, std::optional<double> half_saturation_lead,

@@ -31,9 +31,10 @@ std::string run_summary_text(const RunFacts& facts, const TwinExperimentResult& 
                              std::optional<double> half) {
   const RunDescription& d = facts.description;
   std::string out =
-      fmt::format("butterfly run: {} ({}), {} members x {} starts, {} dt={:g}, {} thread{}\n",
+      fmt::format("butterfly run: {} ({}), {} members x {} starts, {} dt={:g}, {}{} thread{}\n",
                   d.system, parameters_text(d), r.members, r.starts, facts.scheme, facts.dt,
-                  facts.threads, facts.threads == 1 ? "" : "s");
+                  facts.ranks > 1 ? fmt::format("{} ranks x ", facts.ranks) : "", facts.threads,
+                  facts.threads == 1 ? "" : "s");
   out += fmt::format("{:>8} {:>10} {:>10} {:>7} {:>10} {:>10} {:>9}\n", "lead", "rmse", "spread",
                      "ssr", "crps", "crps_fair", "outliers");
   std::size_t previous = r.times;

@@ -17,7 +17,8 @@ struct RunFacts {
   std::string output_path;
   double seconds = 0.0;
   double member_steps = 0.0;
-  std::size_t threads = 1;
+  std::size_t threads = 1;  // per process
+  std::size_t ranks = 1;    // MPI processes
   StepperStatistics steps;  // adaptive schemes' accepted/rejected steps
 };
 

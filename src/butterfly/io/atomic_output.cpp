@@ -4,11 +4,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -85,11 +87,52 @@ extern "C" void remove_temporaries_and_die(int signal) {
   std::raise(signal);
 }
 
+// Set by the first SIGINT/SIGTERM in graceful mode (lock-free, so the handler may touch it).
+std::atomic<int> stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+extern "C" void request_stop(int signal) {
+  int expected = 0;
+  if (!stop_signal.compare_exchange_strong(expected, signal)) {
+    remove_temporaries_and_die(signal);  // the second signal: stop now
+    return;
+  }
+  constexpr char message[] =
+      "butterfly: stopping after the current output time to write a checkpoint "
+      "(signal again to stop at once)\n";
+  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+}
+
 }  // namespace
+
+void remove_stale_temporaries(const std::filesystem::path& final_path) {
+  const std::filesystem::path directory =
+      final_path.has_parent_path() ? final_path.parent_path() : std::filesystem::path(".");
+  const std::string name = final_path.filename().string();
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    const std::string file = entry.path().filename().string();
+    for (const char* kind : {".tmp-", ".ckpt-"}) {
+      const std::string prefix = "." + name + kind;
+      if (file.rfind(prefix, 0) != 0) continue;
+      const long pid = std::strtol(file.c_str() + prefix.size(), nullptr, 10);
+      // Only a temporary whose writer is gone (killed with SIGKILL, say).
+      if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+        std::filesystem::remove(entry.path(), ec);
+      }
+    }
+  }
+}
 
 void remove_temporaries_on_signals() {
   for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, remove_temporaries_and_die);
 }
+
+void stop_gracefully_on_signals() {
+  for (int signal : {SIGINT, SIGTERM}) std::signal(signal, request_stop);
+}
+
+int stop_requested() { return stop_signal.load(); }
 
 AtomicOutput::AtomicOutput(std::filesystem::path final_path) : final_path_(std::move(final_path)) {
   if (final_path_.filename().empty()) {
@@ -114,6 +157,7 @@ AtomicOutput::AtomicOutput(std::filesystem::path final_path) : final_path_(std::
   if (std::filesystem::is_directory(final_path_, ec)) {
     fail(final_path_, "cannot write output (a directory of that name exists)");
   }
+  remove_stale_temporaries(final_path_);
   temp_path_ = directory / fmt::format(".{}.tmp-{}-{}", final_path_.filename().string(),
                                        static_cast<long>(::getpid()), temp_counter++);
   register_temporary(temp_path_);

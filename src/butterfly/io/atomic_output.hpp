@@ -41,9 +41,22 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+// Removes the temporaries ".NAME.tmp-PID-N" (outputs) and ".NAME.ckpt-PID-N"
+// (checkpoints) that a process killed outright (SIGKILL, power loss) left
+// beside `final_path`, if that process no longer exists. AtomicOutput's
+// constructor calls it; never throws.
+void remove_stale_temporaries(const std::filesystem::path& final_path);
+
 // Installs SIGINT, SIGTERM and SIGHUP handlers that remove every temporary of
 // a live AtomicOutput, say so in one line on stderr and then die of the same
 // signal, so an interrupted run leaves nothing behind. Call once, from main.
 void remove_temporaries_on_signals();
+
+// For a run that checkpoints: the first SIGINT or SIGTERM only records itself
+// (stop_requested() returns its number from then on) so the run can stop at
+// the next output time after writing a checkpoint; a second one removes the
+// temporaries and dies as above. SIGHUP keeps the handler above.
+void stop_gracefully_on_signals();
+int stop_requested();
 
 }  // namespace butterfly

@@ -79,6 +79,8 @@ constexpr std::array kKeys = {
     number_key("run", "length", &ExperimentConfig::length),
     seed_key("run", "seed", &ExperimentConfig::seed),
     count_key("run", "block_size", &ExperimentConfig::block_size),
+    number_key("run", "checkpoint_every", &ExperimentConfig::checkpoint_every),
+    text_key("run", "checkpoint", &ExperimentConfig::checkpoint),
     count_key("ensemble", "members", &ExperimentConfig::members),
     count_key("ensemble", "starts", &ExperimentConfig::starts),
     number_key("ensemble", "start_interval", &ExperimentConfig::start_interval),
@@ -540,6 +542,11 @@ class Loader {
     need(c.spinup >= 0, "run.spinup", fmt::format("must be >= 0, got {}", c.spinup));
     need(c.length > 0, "run.length", fmt::format("must be > 0, got {}", c.length));
     need(c.block_size >= 1, "run.block_size", fmt::format("must be >= 1, got {}", c.block_size));
+    need(c.checkpoint_every >= 0, "run.checkpoint_every",
+         fmt::format("must be >= 0 (0: never), got {}", c.checkpoint_every));
+    need(c.checkpoint_every == 0 || multiple(c.checkpoint_every, c.every), "run.checkpoint_every",
+         fmt::format("must be an integer multiple of output.every = {}, got {}", c.every,
+                     c.checkpoint_every));
     need(c.members >= 2, "ensemble.members", fmt::format("must be >= 2, got {}", c.members));
     need(c.starts >= 1, "ensemble.starts", fmt::format("must be >= 1, got {}", c.starts));
     need(c.starts == 1 || c.start_interval > 0, "ensemble.start_interval",

@@ -33,6 +33,10 @@ struct ExperimentConfig {
   double length = 10.0;  // model time of each forecast, an integer multiple of output.every
   std::uint64_t seed = 1;
   std::size_t block_size = 256;  // members per block, >= 1
+  // Model time of ensemble integration between checkpoints, counted over every
+  // start; a multiple of output.every; 0: never checkpoint.
+  double checkpoint_every = 0.0;
+  std::string checkpoint;  // checkpoint file; empty: the output path + ".checkpoint"
   // [ensemble]
   std::size_t members = 1000;    // >= 2 (even with perturbation.pairs)
   std::size_t starts = 20;       // forecast start times, >= 1

@@ -8,7 +8,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
+#include <utility>
 
+#include "butterfly/core/byte_stream.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/core/simd_pack.hpp"
 
@@ -178,6 +181,65 @@ double BestMemberAccumulator::outlier_rate(std::size_t i) const {
 double BestMemberAccumulator::expected_outlier_rate(std::size_t i) const {
   check_index(i, "expected_outlier_rate");
   return 2.0 / static_cast<double>(sizes_[i] + 1);
+}
+
+namespace {
+
+constexpr std::uint32_t kBestMemberAccumulatorTag = byte_tag("BEST");
+constexpr std::string_view kType = "BestMemberAccumulator";
+
+std::vector<std::uint64_t> as_u64(const std::vector<std::size_t>& v) {
+  return std::vector<std::uint64_t>(v.begin(), v.end());
+}
+
+std::vector<std::size_t> as_size(const std::vector<std::uint64_t>& v) {
+  return std::vector<std::size_t>(v.begin(), v.end());
+}
+
+}  // namespace
+
+void BestMemberAccumulator::save(ByteWriter& out) const {
+  out.put(kBestMemberAccumulatorTag);
+  out.put<std::uint64_t>(members_);
+  out.put_vector(as_u64(sizes_));
+  out.put_vector(as_u64(points_));
+  out.put_vector(as_u64(outliers_));
+  for (std::size_t i = 0; i < sizes_.size(); ++i) {
+    error_[i].save(out);
+    squared_error_[i].save(out);
+  }
+}
+
+void BestMemberAccumulator::load(ByteReader& in) {
+  expect_tag(in, kBestMemberAccumulatorTag, kType);
+  const auto members = in.get<std::uint64_t>();
+  std::vector<std::size_t> sizes = as_size(in.get_vector<std::uint64_t>());
+  const auto points = in.get_vector<std::uint64_t>();
+  const auto outliers = in.get_vector<std::uint64_t>();
+  if (members < 1 || sizes.empty() || points.size() != sizes.size() ||
+      outliers.size() != sizes.size()) {
+    throw_inconsistent(kType, "members is " + std::to_string(members) + " with " +
+                                  std::to_string(sizes.size()) + " sizes, " +
+                                  std::to_string(points.size()) + " point and " +
+                                  std::to_string(outliers.size()) + " outlier counts");
+  }
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] < 1 || sizes[i] > members || (i > 0 && sizes[i] <= sizes[i - 1])) {
+      throw_inconsistent(kType, "sizes are not increasing from 1 to members");
+    }
+    // A point counts for every size up to its member count.
+    if (outliers[i] > points[i] || (i > 0 && points[i] > points[i - 1])) {
+      throw_inconsistent(kType, "the counts of size " + std::to_string(sizes[i]) + " are invalid");
+    }
+  }
+  BestMemberAccumulator loaded(members, std::move(sizes));
+  loaded.points_ = as_size(points);
+  loaded.outliers_ = as_size(outliers);
+  for (std::size_t i = 0; i < loaded.sizes_.size(); ++i) {
+    loaded.error_[i].load(in);
+    loaded.squared_error_[i].load(in);
+  }
+  *this = std::move(loaded);
 }
 
 }  // namespace butterfly

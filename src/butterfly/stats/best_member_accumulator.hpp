@@ -11,6 +11,9 @@
 
 namespace butterfly {
 
+class ByteWriter;
+class ByteReader;
+
 // 1, 2, 4, ..., the largest power of two <= members, then members itself (if not a power of
 // two): the default subensemble sizes.
 std::vector<std::size_t> default_best_member_sizes(std::size_t members);
@@ -52,6 +55,15 @@ class BestMemberAccumulator {
   double rms_best_error(std::size_t i) const;
   double outlier_rate(std::size_t i) const;
   double expected_outlier_rate(std::size_t i) const;
+
+  // Appends the whole state (members and sizes included) to `out`.
+  void save(ByteWriter& out) const;
+  // Replaces the whole state, members and sizes included, with one written by save(): every
+  // later result, add() and merge() is bit-identical to the saved object's. RuntimeError on
+  // truncated or inconsistent data (sizes not increasing in [1, members], list sizes that
+  // disagree, more outliers than points, more points for a larger size); *this is then
+  // unchanged.
+  void load(ByteReader& in);
 
  private:
   void check_index(std::size_t i, const char* function) const;

@@ -8,8 +8,11 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "butterfly/core/byte_stream.hpp"
 #include "butterfly/core/error.hpp"
 
 namespace butterfly {
@@ -328,6 +331,81 @@ double EnergyScoreAccumulator::energy_score() const {
 double EnergyScoreAccumulator::energy_score_fair() const {
   if (forecasts_ == 0) return kNaN;
   return score_fair_.value() / static_cast<double>(forecasts_);
+}
+
+namespace {
+
+constexpr std::uint32_t kEnergyScoreForecastTag = byte_tag("ESFC");
+constexpr std::uint32_t kEnergyScoreAccumulatorTag = byte_tag("ESAC");
+
+void save_options(ByteWriter& out, const EnergyScoreOptions& options) {
+  out.put<std::uint64_t>(options.exact_limit);
+  out.put<std::uint64_t>(options.shifts);
+}
+
+EnergyScoreOptions load_options(ByteReader& in, std::string_view type) {
+  EnergyScoreOptions options;
+  options.exact_limit = in.get<std::uint64_t>();
+  options.shifts = in.get<std::uint64_t>();
+  // As check_options (without its overflow for absurd shifts).
+  if (options.shifts < 1 || options.shifts > options.exact_limit / 4 ||
+      options.exact_limit < 4 * options.shifts + 1) {
+    throw_inconsistent(type, "options exact_limit " + std::to_string(options.exact_limit) +
+                                 " and shifts " + std::to_string(options.shifts) + " are invalid");
+  }
+  return options;
+}
+
+}  // namespace
+
+void EnergyScoreForecast::save(ByteWriter& out) const {
+  out.put(kEnergyScoreForecastTag);
+  out.put<std::uint64_t>(members_);
+  out.put<std::uint64_t>(variables_);
+  save_options(out, options_);
+  out.put<std::uint64_t>(added_);
+  to_truth_.save(out);
+  between_.save(out);
+}
+
+void EnergyScoreForecast::load(ByteReader& in) {
+  constexpr std::string_view kType = "EnergyScoreForecast";
+  expect_tag(in, kEnergyScoreForecastTag, kType);
+  const auto members = in.get<std::uint64_t>();
+  const auto variables = in.get<std::uint64_t>();
+  const EnergyScoreOptions options = load_options(in, kType);
+  if (members < 2 || variables < 1) {
+    throw_inconsistent(kType, "members is " + std::to_string(members) + " and variables " +
+                                  std::to_string(variables));
+  }
+  EnergyScoreForecast loaded(members, variables, options);
+  loaded.added_ = in.get<std::uint64_t>();
+  loaded.to_truth_.load(in);
+  loaded.between_.load(in);
+  *this = std::move(loaded);
+}
+
+void EnergyScoreAccumulator::save(ByteWriter& out) const {
+  out.put(kEnergyScoreAccumulatorTag);
+  save_options(out, options_);
+  out.put<std::uint64_t>(forecasts_);
+  out.put<std::uint64_t>(estimated_);
+  score_.save(out);
+  score_fair_.save(out);
+}
+
+void EnergyScoreAccumulator::load(ByteReader& in) {
+  constexpr std::string_view kType = "EnergyScoreAccumulator";
+  expect_tag(in, kEnergyScoreAccumulatorTag, kType);
+  EnergyScoreAccumulator loaded(load_options(in, kType));
+  loaded.forecasts_ = in.get<std::uint64_t>();
+  loaded.estimated_ = in.get<std::uint64_t>();
+  if (loaded.estimated_ > loaded.forecasts_) {
+    throw_inconsistent(kType, "more estimated forecasts than forecasts");
+  }
+  loaded.score_.load(in);
+  loaded.score_fair_.load(in);
+  *this = std::move(loaded);
 }
 
 }  // namespace butterfly

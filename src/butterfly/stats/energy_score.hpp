@@ -11,6 +11,9 @@
 
 namespace butterfly {
 
+class ByteWriter;
+class ByteReader;
+
 // Member ranges given to EnergyScoreForecast::add_members start at multiples of this.
 inline constexpr std::size_t kEnergyScoreMemberGroup = 256;
 
@@ -75,6 +78,15 @@ class EnergyScoreForecast {
   double energy_score_fair() const;
   const EnergyScoreOptions& options() const { return options_; }
 
+  // Appends the whole state (M, d, options and the partial sums of the members added so far)
+  // to `out`.
+  void save(ByteWriter& out) const;
+  // Replaces the whole state, M, d and options included, with one written by save(): every
+  // later result, add_members() and merge() is bit-identical to the saved object's.
+  // RuntimeError on truncated or inconsistent data (M < 2, d < 1, invalid options); *this is
+  // then unchanged.
+  void load(ByteReader& in);
+
  private:
   void require_complete(const char* function) const;
 
@@ -106,6 +118,14 @@ class EnergyScoreAccumulator {
   double energy_score() const;
   double energy_score_fair() const;
   const EnergyScoreOptions& options() const { return options_; }
+
+  // Appends the whole state (options included) to `out`.
+  void save(ByteWriter& out) const;
+  // Replaces the whole state, options included, with one written by save(): every later
+  // result, add() and merge() is bit-identical to the saved object's. RuntimeError on
+  // truncated or inconsistent data (invalid options, more estimated forecasts than
+  // forecasts); *this is then unchanged.
+  void load(ByteReader& in);
 
  private:
   EnergyScoreOptions options_;

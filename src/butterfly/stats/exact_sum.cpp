@@ -3,7 +3,10 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <utility>
+
+#include "butterfly/core/byte_stream.hpp"
 
 namespace butterfly {
 
@@ -61,6 +64,36 @@ double ExactSum::value() const {
     if (y == x - hi) hi = x;
   }
   return hi;
+}
+
+namespace {
+constexpr std::uint32_t kExactSumTag = byte_tag("ESUM");
+}  // namespace
+
+void ExactSum::save(ByteWriter& out) const {
+  out.put(kExactSumTag);
+  out.put_vector(partials_);
+  out.put(special_);
+}
+
+void ExactSum::load(ByteReader& in) {
+  expect_tag(in, kExactSumTag, "ExactSum");
+  std::vector<double> partials = in.get_vector<double>();
+  const auto special = in.get<double>();
+  for (std::size_t i = 0; i < partials.size(); ++i) {
+    if (!std::isfinite(partials[i]) || partials[i] == 0.0) {
+      throw_inconsistent("ExactSum", "partial " + std::to_string(i) + " is zero or not finite");
+    }
+    if (i > 0 && !(std::fabs(partials[i - 1]) < std::fabs(partials[i]))) {
+      throw_inconsistent("ExactSum", "partials " + std::to_string(i - 1) + " and " +
+                                         std::to_string(i) + " are not increasing in magnitude");
+    }
+  }
+  if (std::isfinite(special) && special != 0.0) {
+    throw_inconsistent("ExactSum", "the sum of non-finite terms is finite and non-zero");
+  }
+  partials_ = std::move(partials);
+  special_ = special;
 }
 
 }  // namespace butterfly

@@ -6,6 +6,9 @@
 
 namespace butterfly {
 
+class ByteWriter;
+class ByteReader;
+
 // The exact sum of the doubles added to it, held as a short list of non-overlapping partials
 // whose exact total is the sum (Shewchuk, "Adaptive precision floating-point arithmetic and fast
 // robust geometric predicates", Discrete Comput. Geom. 18, 305-363, 1997; the algorithm of
@@ -21,6 +24,13 @@ class ExactSum {
   void merge(const ExactSum& other);
   // The exact sum rounded to nearest, ties to even; 0 when nothing was added.
   double value() const;
+
+  // Appends the state (partials and non-finite sum, bit for bit) to `out`.
+  void save(ByteWriter& out) const;
+  // Replaces the state with one written by save(): every later result is bit-identical to the
+  // saved object's. RuntimeError on truncated data or data that are not a valid ExactSum
+  // (partials not finite, zero or not strictly increasing in magnitude); *this is then unchanged.
+  void load(ByteReader& in);
 
  private:
   std::vector<double> partials_;  // increasing magnitude, non-overlapping, non-zero

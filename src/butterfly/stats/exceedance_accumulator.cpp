@@ -8,8 +8,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <utility>
 
+#include "butterfly/core/byte_stream.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/core/simd_pack.hpp"
 #include "butterfly/stats/exact_sum.hpp"
@@ -329,6 +331,64 @@ double ExceedanceAccumulator::roc_area(std::size_t t) const {
   if (totals[0] == 0 || totals[1] == 0) return kNaN;
   return static_cast<double>(numerator) /
          (2.0 * static_cast<double>(totals[0]) * static_cast<double>(totals[1]));
+}
+
+namespace {
+constexpr std::uint32_t kExceedanceAccumulatorTag = byte_tag("EXCD");
+constexpr std::string_view kType = "ExceedanceAccumulator";
+}  // namespace
+
+void ExceedanceAccumulator::save(ByteWriter& out) const {
+  out.put(kExceedanceAccumulatorTag);
+  out.put<std::uint64_t>(members_);
+  out.put_vector(thresholds_);
+  out.put<std::uint64_t>(points_);
+  // Per threshold: the entries (k, m, n[o = 0], n[o = 1]) in map order.
+  std::vector<std::array<std::uint64_t, 4>> entries;
+  for (const Counts& counts : counts_) {
+    entries.clear();
+    for (const auto& [f, n] : counts) entries.push_back({f.k, f.m, n[0], n[1]});
+    out.put_vector(entries);
+  }
+}
+
+void ExceedanceAccumulator::load(ByteReader& in) {
+  expect_tag(in, kExceedanceAccumulatorTag, kType);
+  const auto members = in.get<std::uint64_t>();
+  std::vector<double> thresholds = in.get_vector<double>();
+  if (members < 2 || thresholds.empty()) {
+    throw_inconsistent(kType, "members is " + std::to_string(members) + " with " +
+                                  std::to_string(thresholds.size()) + " thresholds");
+  }
+  for (const double u : thresholds) {
+    if (!std::isfinite(u)) throw_inconsistent(kType, "a threshold is not finite");
+  }
+  ExceedanceAccumulator loaded(members, std::move(thresholds));
+  loaded.points_ = in.get<std::uint64_t>();
+  for (std::size_t t = 0; t < loaded.counts_.size(); ++t) {
+    const auto entries = in.get_vector<std::array<std::uint64_t, 4>>();
+    Counts& counts = loaded.counts_[t];
+    // Every point is counted once per threshold.
+    std::uint64_t points = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto [k, m, n0, n1] = entries[i];
+      const Forecast f{k, m};
+      std::uint64_t n = 0;
+      if (m < 2 || m > members || k > m || (i > 0 && !(counts.rbegin()->first < f)) ||
+          __builtin_add_overflow(n0, n1, &n) || n == 0 ||
+          __builtin_add_overflow(points, n, &points)) {
+        throw_inconsistent(kType, "threshold " + std::to_string(t) + ", entry " +
+                                      std::to_string(i) + " is invalid");
+      }
+      counts.emplace_hint(counts.end(), f, std::array<std::uint64_t, 2>{n0, n1});
+    }
+    if (points != loaded.points_) {
+      throw_inconsistent(kType, "threshold " + std::to_string(t) + " counts " +
+                                    std::to_string(points) + " points, expected " +
+                                    std::to_string(loaded.points_));
+    }
+  }
+  *this = std::move(loaded);
 }
 
 }  // namespace butterfly

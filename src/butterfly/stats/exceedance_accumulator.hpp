@@ -12,6 +12,9 @@
 
 namespace butterfly {
 
+class ByteWriter;
+class ByteReader;
+
 // One bin of a reliability diagram: the points whose forecast probability fell in the bin.
 struct ReliabilityBin {
   std::uint64_t count = 0;          // points in the bin
@@ -86,6 +89,15 @@ class ExceedanceAccumulator {
   // Mann-Whitney statistic with ties counted 1/2 (as SpecsVerification::Auc). NaN without
   // events or non-events.
   double roc_area(std::size_t t) const;
+
+  // Appends the whole state (members and thresholds included) to `out`.
+  void save(ByteWriter& out) const;
+  // Replaces the whole state, members and thresholds included, with one written by save():
+  // every later result, add() and merge() is bit-identical to the saved object's.
+  // RuntimeError on truncated or inconsistent data (invalid members or thresholds, forecasts
+  // k/m beyond M or out of order, counts that do not add up to the points); *this is then
+  // unchanged.
+  void load(ByteReader& in);
 
  private:
   // A forecast k exceeding members out of m; ordered by the probability k/m, then by m.

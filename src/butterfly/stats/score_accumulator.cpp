@@ -3,9 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
+#include <string>
 
+#include "butterfly/core/byte_stream.hpp"
 #include "butterfly/core/error.hpp"
 
 namespace butterfly {
@@ -107,6 +110,80 @@ std::vector<double> ScoreAccumulator::rank_histogram() const {
     for (std::size_t k = below; k <= below + ties; ++k) bins[k] += share;
   }
   return bins;
+}
+
+namespace {
+
+constexpr std::uint32_t kScoreAccumulatorTag = byte_tag("SCOR");
+constexpr std::string_view kType = "ScoreAccumulator";
+
+// a += b, refusing a wrap-around (which valid data never reach).
+void add_count(std::uint64_t& a, std::uint64_t b) {
+  if (__builtin_add_overflow(a, b, &a)) throw_inconsistent(kType, "a count overflows");
+}
+
+}  // namespace
+
+void ScoreAccumulator::save(ByteWriter& out) const {
+  out.put(kScoreAccumulatorTag);
+  out.put<std::uint64_t>(members_);
+  out.put<std::uint64_t>(points_);
+  out.put<std::uint64_t>(outliers_);
+  out.put<std::uint64_t>(skipped_);
+  for (const ExactSum* sum :
+       {&squared_error_, &abs_error_, &variance_, &inflated_variance_, &crps_, &crps_fair_}) {
+    sum->save(out);
+  }
+  std::vector<std::array<std::uint64_t, 2>> untied;
+  untied.reserve(untied_ranks_.size());
+  for (const auto& [rank, count] : untied_ranks_) untied.push_back({rank, count});
+  out.put_vector(untied);
+  std::vector<std::array<std::uint64_t, 3>> tied;
+  tied.reserve(tied_ranks_.size());
+  for (const auto& [key, count] : tied_ranks_) tied.push_back({key.first, key.second, count});
+  out.put_vector(tied);
+}
+
+void ScoreAccumulator::load(ByteReader& in) {
+  expect_tag(in, kScoreAccumulatorTag, kType);
+  const auto members = in.get<std::uint64_t>();
+  if (members < 2) throw_inconsistent(kType, "members is " + std::to_string(members));
+  ScoreAccumulator loaded(members);
+  loaded.points_ = in.get<std::uint64_t>();
+  loaded.outliers_ = in.get<std::uint64_t>();
+  loaded.skipped_ = in.get<std::uint64_t>();
+  for (ExactSum* sum : {&loaded.squared_error_, &loaded.abs_error_, &loaded.variance_,
+                        &loaded.inflated_variance_, &loaded.crps_, &loaded.crps_fair_}) {
+    sum->load(in);
+  }
+  // Every point is either skipped or counted once in one of the maps.
+  std::uint64_t counted = loaded.skipped_;
+  const auto untied = in.get_vector<std::array<std::uint64_t, 2>>();
+  for (std::size_t i = 0; i < untied.size(); ++i) {
+    const auto [rank, count] = untied[i];
+    if (rank > members || count == 0 || (i > 0 && rank <= untied[i - 1][0])) {
+      throw_inconsistent(kType, "untied rank entry " + std::to_string(i) + " is invalid");
+    }
+    loaded.untied_ranks_.emplace_hint(loaded.untied_ranks_.end(), rank, count);
+    add_count(counted, count);
+  }
+  const auto tied = in.get_vector<std::array<std::uint64_t, 3>>();
+  for (std::size_t i = 0; i < tied.size(); ++i) {
+    const auto [below, ties, count] = tied[i];
+    const std::pair<std::size_t, std::size_t> key{below, ties};
+    if (ties == 0 || below > members || ties > members - below || count == 0 ||
+        (i > 0 && !(std::pair<std::size_t, std::size_t>{tied[i - 1][0], tied[i - 1][1]} < key))) {
+      throw_inconsistent(kType, "tied rank entry " + std::to_string(i) + " is invalid");
+    }
+    loaded.tied_ranks_.emplace_hint(loaded.tied_ranks_.end(), key, count);
+    add_count(counted, count);
+  }
+  if (counted != loaded.points_ || loaded.outliers_ > loaded.points_) {
+    throw_inconsistent(kType, std::to_string(loaded.points_) + " points but " +
+                                  std::to_string(counted) + " ranked or skipped and " +
+                                  std::to_string(loaded.outliers_) + " outliers");
+  }
+  *this = std::move(loaded);
 }
 
 }  // namespace butterfly

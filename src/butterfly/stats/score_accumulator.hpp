@@ -13,6 +13,9 @@
 
 namespace butterfly {
 
+class ByteWriter;
+class ByteReader;
+
 // A monoid over PointScores. Every sum is an ExactSum and every count an integer, so the
 // results depend only on the multiset of points added: add() in any order, and merge() of
 // partial accumulators in any grouping, give bit-identical results (stronger than the fixed
@@ -58,6 +61,14 @@ class ScoreAccumulator {
   std::vector<double> rank_histogram() const;
   // Points left out of the rank histogram because they had fewer than M members.
   std::size_t rank_histogram_skipped() const { return skipped_; }
+
+  // Appends the whole state (nominal M included) to `out`.
+  void save(ByteWriter& out) const;
+  // Replaces the whole state, nominal M included, with one written by save(): every later
+  // result, add() and merge() is bit-identical to the saved object's. RuntimeError on
+  // truncated or inconsistent data (M < 2, ranks beyond M, counts that do not add up to the
+  // points); *this is then unchanged.
+  void load(ByteReader& in);
 
  private:
   double mean_of(const ExactSum& sum) const;

@@ -8,7 +8,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
+#include <utility>
 
+#include "butterfly/core/byte_stream.hpp"
 #include "butterfly/core/error.hpp"
 #include "butterfly/core/simd_pack.hpp"
 
@@ -497,6 +500,60 @@ double TailAccumulator::mean_standardized_quantile(std::size_t i) const {
 double TailAccumulator::gaussian_quantile(std::size_t i) const {
   check_probability(i, "gaussian_quantile");
   return standard_normal_quantile(probabilities_[i]);
+}
+
+namespace {
+constexpr std::uint32_t kTailAccumulatorTag = byte_tag("TAIL");
+constexpr std::string_view kType = "TailAccumulator";
+}  // namespace
+
+void TailAccumulator::save(ByteWriter& out) const {
+  out.put(kTailAccumulatorTag);
+  out.put_vector(probabilities_);
+  out.put<std::uint64_t>(points_);
+  out.put<std::uint64_t>(degenerate_);
+  out.put<std::uint64_t>(member_values_);
+  out.put_vector(below_);
+  out.put_vector(above_);
+  std::vector<std::uint64_t> quantile_points(quantile_points_.begin(), quantile_points_.end());
+  out.put_vector(quantile_points);
+  for (const ExactSum& sum : z_sum_) sum.save(out);
+}
+
+void TailAccumulator::load(ByteReader& in) {
+  expect_tag(in, kTailAccumulatorTag, kType);
+  std::vector<double> probabilities = in.get_vector<double>();
+  for (const double p : probabilities) {
+    if (!(p > 0 && p < 1)) throw_inconsistent(kType, "a probability is outside (0, 1)");
+  }
+  const auto points = in.get<std::uint64_t>();
+  const auto degenerate = in.get<std::uint64_t>();
+  const auto member_values = in.get<std::uint64_t>();
+  std::vector<std::uint64_t> below = in.get_vector<std::uint64_t>();
+  std::vector<std::uint64_t> above = in.get_vector<std::uint64_t>();
+  const auto quantile_points = in.get_vector<std::uint64_t>();
+  if (below.empty() || above.size() != below.size() ||
+      quantile_points.size() != probabilities.size()) {
+    throw_inconsistent(kType, std::to_string(below.size()) + " below and " +
+                                  std::to_string(above.size()) + " above counts, " +
+                                  std::to_string(quantile_points.size()) + " quantile counts for " +
+                                  std::to_string(probabilities.size()) + " probabilities");
+  }
+  if (degenerate > points) throw_inconsistent(kType, "more degenerate points than points");
+  for (const std::uint64_t n : quantile_points) {
+    if (n > points - degenerate) {
+      throw_inconsistent(kType, "more quantile points than non-degenerate points");
+    }
+  }
+  TailAccumulator loaded(below.size(), std::move(probabilities));
+  loaded.points_ = points;
+  loaded.degenerate_ = degenerate;
+  loaded.member_values_ = member_values;
+  loaded.below_ = std::move(below);
+  loaded.above_ = std::move(above);
+  loaded.quantile_points_.assign(quantile_points.begin(), quantile_points.end());
+  for (ExactSum& sum : loaded.z_sum_) sum.load(in);
+  *this = std::move(loaded);
 }
 
 }  // namespace butterfly

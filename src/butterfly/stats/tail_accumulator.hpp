@@ -12,6 +12,9 @@
 
 namespace butterfly {
 
+class ByteWriter;
+class ByteReader;
+
 // The standard normal quantile Phi^{-1}(p) for p in (0, 1) (-inf at 0, +inf at 1, NaN
 // outside), by Wichura's algorithm AS 241 (PPND16; Appl. Statist. 37, 477-484, 1988),
 // accurate to about 1e-16 relative.
@@ -86,6 +89,15 @@ class TailAccumulator {
   std::size_t quantile_points(std::size_t i) const;        // points that resolve probabilities()[i]
   double mean_standardized_quantile(std::size_t i) const;  // NaN when no point resolves it
   double gaussian_quantile(std::size_t i) const;           // Phi^{-1}(probabilities()[i])
+
+  // Appends the whole state (max_sigma and probabilities included) to `out`.
+  void save(ByteWriter& out) const;
+  // Replaces the whole state, max_sigma and probabilities included, with one written by
+  // save(): every later result, add() and merge() is bit-identical to the saved object's.
+  // RuntimeError on truncated or inconsistent data (max_sigma 0, probabilities outside (0, 1),
+  // list sizes that disagree, more degenerate or quantile points than points); *this is then
+  // unchanged.
+  void load(ByteReader& in);
 
  private:
   void check_sigma(std::size_t k, const char* function) const;
