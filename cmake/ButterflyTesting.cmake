@@ -25,7 +25,11 @@ function(butterfly_add_python_test name script)
   add_test(NAME ${name}
            COMMAND /usr/bin/python3 ${script}
            WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  # BUTTERFLY_MPIRUN: the launcher and its flags, space-separated (empty
+  # without MPI: the MPI tests then fail, as MPI is on in the tests).
+  string(JOIN " " mpirun ${MPIEXEC_EXECUTABLE} ${BUTTERFLY_MPIRUN_FLAGS})
   set_tests_properties(${name} PROPERTIES
-    ENVIRONMENT "BUTTERFLY=$<TARGET_FILE:butterfly>;BUTTERFLY_SOURCE=${PROJECT_SOURCE_DIR}"
+    ENVIRONMENT
+      "BUTTERFLY=$<TARGET_FILE:butterfly>;BUTTERFLY_SOURCE=${PROJECT_SOURCE_DIR};BUTTERFLY_MPIRUN=${mpirun}"
     LABELS python)
 endfunction()

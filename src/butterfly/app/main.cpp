@@ -159,6 +159,7 @@ int main(int argc, char** argv) {
 #endif
 
   try {
+    run.replay = run_app->count("--members") > 0;
     if (*run_app) return run_command(run);
     if (*verify_app) return verify_command(verify);
     if (*lyapunov_app) return lyapunov_command(lyapunov);

@@ -17,6 +17,7 @@
 #include "butterfly/app/member_list.hpp"
 #include "butterfly/app/memory_budget.hpp"
 #include "butterfly/app/model_perturbation_config.hpp"
+#include "butterfly/app/output_failure.hpp"
 #include "butterfly/app/perturbation_kinds.hpp"
 #include "butterfly/app/progress_reporter.hpp"
 #include "butterfly/app/replay_output.hpp"
@@ -188,7 +189,7 @@ int run_command(const RunOptions& options) {
   const std::size_t threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   ThreadPool pool(threads);
-  if (!options.members.empty()) {
+  if (options.replay) {
     if (options.resume) throw UsageError("--members cannot be combined with --resume");
     if (comm.size() > 1) {
       throw UsageError("--members replays a few members in one process; run it without mpirun");
@@ -278,25 +279,40 @@ int run_command(const RunOptions& options) {
     stop_gracefully_on_signals();
   }
 
+  std::optional<double> half;
+  const auto finish_output = [&](const TwinExperimentResult& r, const ExtremesCollector* x) {
+    std::vector<double> rmse;
+    for (const ScoreAccumulator& s : r.scores) rmse.push_back(s.rmse());
+    half = predictability_horizon(r.lead_times, rmse, r.saturation_rmse, 0.5);
+    file->finish(r, half, r.steps, x);
+    output->commit();
+  };
   TwinExperimentResult result;
   try {
     result =
         run_twin_experiment(*setup.stepper, setup.default_state, spec, pool, observers, control);
+    if (root) finish_output(result, extremes.get());
   } catch (const RunInterrupted& e) {
     if (progress) progress->finish();
     throw RunInterrupted(fmt::format("{}; checkpoint {} written, continue with --resume", e.what(),
                                      checkpoint.string()));
+  } catch (const RuntimeError& e) {
+    // A vanished directory or a full disk, said as such, with the checkpoint
+    // that survives it (the temporary goes when `output` does).
+    const std::optional<std::string> why =
+        root ? explain_output_failure(options.output) : std::nullopt;
+    if (!why) throw;
+    std::error_code ec;
+    const bool resumable = checkpointing && std::filesystem::exists(checkpoint, ec);
+    throw RuntimeError(*why + (resumable ? fmt::format("; checkpoint {} is intact, continue with "
+                                                       "--resume and another -o",
+                                                       checkpoint.string())
+                                         : std::string()));
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   if (!root) return 0;
 
-  std::vector<double> rmse;
-  for (const ScoreAccumulator& s : result.scores) rmse.push_back(s.rmse());
-  const std::optional<double> half =
-      predictability_horizon(result.lead_times, rmse, result.saturation_rmse, 0.5);
-  file->finish(result, half, result.steps, extremes.get());
-  output->commit();
   // The output is complete: its checkpoint would only resume a finished run.
   if (checkpointing) {
     std::error_code ignored;

@@ -16,7 +16,8 @@ struct RunOptions {
   std::size_t threads = 0;  // 0: one per hardware thread
   bool json = false;
   bool resume = false;           // continue from the run's checkpoint
-  std::string members;           // --members: replay only these members ("17,4242,100-103")
+  bool replay = false;           // --members given: replay only these members
+  std::string members;           // their ids, "17,4242,100-103"
   std::string memory;            // --memory: budget such as "4G"; empty: the machine's default
   Communicator* comm = nullptr;  // the MPI processes of the run; null: one process
 };
