@@ -21,13 +21,7 @@ ReplayOutputFile::ReplayOutputFile(const std::filesystem::path& path, const RunD
     field.push_back(s.name);
     members.push_back(s.name);
   }
-  time_ = f.define_variable("time", {"time"}, "forecast lead time", "1");
-  f.set_attribute(time_, "axis", "T");
-  start_ = f.define_variable("start", NC_INT64, {"start"});
-  f.set_attribute(start_, "units", "1");
-  f.set_attribute(start_, "long_name", "forecast start index");
-  start_time_ =
-      f.define_variable("start_time", {"start"}, "truth time of each forecast start", "1");
+  std::tie(time_, start_, start_time_) = define_time_axes(f, d.time_units);
   member_ = f.define_variable("member", NC_INT64, {"member"});
   f.set_attribute(member_, "units", "1");
   f.set_attribute(member_, "long_name", "global member id");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 namespace butterfly {
 
@@ -38,6 +39,18 @@ void write_state_coordinates(NetcdfFile& f, const std::vector<StateDimension>& s
   }
 }
 
+std::tuple<int, int, int> define_time_axes(NetcdfFile& f, const std::string& time_units) {
+  const int time = f.define_variable("time", {"time"}, "forecast lead time", "1");
+  f.set_attribute(time, "description", "model time units (" + time_units + ")");
+  f.set_attribute(time, "axis", "T");
+  const int start = f.define_variable("start", NC_INT64, {"start"});
+  f.set_attribute(start, "units", "1");
+  f.set_attribute(start, "long_name", "forecast start index");
+  const int start_time =
+      f.define_variable("start_time", {"start"}, "truth time of each forecast start", "1");
+  return {time, start, start_time};
+}
+
 RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescription& d)
     : description_(d), file_(NetcdfFile::create(path)) {
   if (description_.state_shape.empty()) {
@@ -52,15 +65,7 @@ RunOutputFile::RunOutputFile(const std::filesystem::path& path, const RunDescrip
   f.define_dimension("diverged", 0);
   if (!d.perturbed_parameters.empty()) f.define_dimension("ensemble_member", d.members);
 
-  const std::string time_units = "model time units (" + d.time_units + ")";
-  time_ = f.define_variable("time", {"time"}, "forecast lead time", "1");
-  f.set_attribute(time_, "description", time_units);
-  f.set_attribute(time_, "axis", "T");
-  start_ = f.define_variable("start", NC_INT64, {"start"});
-  f.set_attribute(start_, "units", "1");
-  f.set_attribute(start_, "long_name", "forecast start index");
-  start_time_ =
-      f.define_variable("start_time", {"start"}, "truth time of each forecast start", "1");
+  std::tie(time_, start_, start_time_) = define_time_axes(f, d.time_units);
   state_coordinates_ = define_state_coordinates(f, description_.state_shape);
   std::vector<std::string> state_dims;
   for (const StateDimension& s : description_.state_shape) state_dims.push_back(s.name);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,10 @@ struct RunDescription {
 std::vector<int> define_state_coordinates(NetcdfFile& f, const std::vector<StateDimension>& shape);
 void write_state_coordinates(NetcdfFile& f, const std::vector<StateDimension>& shape,
                              const std::vector<int>& ids);
+
+// Defines the lead time, start index and start time variables (their
+// dimensions must exist); returns their ids (time, start, start_time).
+std::tuple<int, int, int> define_time_axes(NetcdfFile& f, const std::string& time_units);
 
 class RunOutputFile {
  public:
