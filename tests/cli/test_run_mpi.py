@@ -18,7 +18,7 @@ import tempfile
 import time
 import unittest
 
-from run_files import MPIRUN, assert_identical, command, read_all, run
+from run_files import MPIRUN, assert_identical, command, read_all, run, wait_for
 
 # 103 members: no rank count divides it, so the ranges differ in length.
 EXPERIMENT = ["--set", "ensemble.members=103", "--set", "ensemble.starts=3",
@@ -101,6 +101,29 @@ class RunMpiTest(unittest.TestCase):
         self.assertIn("rank 1", stderr)
         self.assertFalse(os.path.exists(out), "a final file after a rank died")
         self.assertEqual(glob.glob(os.path.join(self.dir, ".dies.nc.*")), [], stderr)
+
+    def test_an_interrupted_launcher_leaves_a_resumable_checkpoint(self):
+        # SIGINT to mpirun (a user's Ctrl-C): mpirun passes a signal on to every rank, rank 0
+        # decides where all of them stop, writes the checkpoint, and nothing claims to be
+        # complete; resuming in one process ends bit-identical to an uninterrupted run.
+        experiment = ["--set", "ensemble.members=3000", "--set", "ensemble.starts=5",
+                      "--set", "run.length=10", "--set", "run.spinup=5",
+                      "--set", "output.every=0.5", "--set", "output.members_saved=3",
+                      "--set", "run.checkpoint_every=1"]
+        out = self.path("interrupted.nc")
+        process = subprocess.Popen(command("run", *experiment, "--threads", "1", "-o", out,
+                                           ranks=2),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.assertTrue(wait_for(out + ".checkpoint", process), "no checkpoint was written")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+        self.assertNotEqual(process.returncode, 0, stderr)
+        self.assertFalse(os.path.exists(out), "a final file after the launcher was interrupted")
+        self.assertTrue(os.path.exists(out + ".checkpoint"), stderr)
+        run("run", *experiment, "-o", out, "--resume")
+        reference = self.path("interrupted_reference.nc")
+        run("run", *experiment, "-o", reference)
+        assert_identical(self, reference, out)
 
 
 def rank_pid(rank):

@@ -185,8 +185,9 @@ RunMemoryEstimate estimate_run_memory(const RunMemoryInputs& in) {
 
   if (in.ranks > 1) {
     out.items.push_back(
-        {"gathered ensemble", m * v * kDouble,
-         fmt::format("{} members x {} variables x 8 B", count_text(m), count_text(v))});
+        {"gathered ensemble", 2 * m * v * kDouble,
+         fmt::format("2 x {} members x {} variables x 8 B (receive buffer and blocks)",
+                     count_text(m), count_text(v))});
   }
   out.items.push_back({"scoring buffers", threads * m * kDouble,
                        fmt::format("{} threads x {} members x 8 B", in.threads, count_text(m))});

@@ -77,7 +77,8 @@ struct RunMemoryEstimate {
 //   member states       round4(local) x variables x 8 B
 //   integrator scratch  threads x block x variables x 8 B x stepper_copies
 // Rank 0 also:
-//   gathered ensemble   members x variables x 8 B          (only when ranks > 1)
+//   gathered ensemble   2 x members x variables x 8 B      (only when ranks > 1: MPI's
+//                        receive buffer and the blocks it is unpacked into)
 //   scoring buffers     threads x members x 8 B            (one point's members per thread)
 //   result fields       5 x times x starts x variables x 8 B (truth, mean, spread, min, max)
 //   checkpoint image    (members x variables + 5 x times x starts x variables
