@@ -276,7 +276,7 @@ int run_command(const RunOptions& options) {
       write_checkpoint(checkpoint, config.text, encode_run_checkpoint(c));
     };
     control.stop_requested = [] { return stop_requested() != 0; };
-    stop_gracefully_on_signals();
+    stop_gracefully_on_signals(root);
   }
 
   std::optional<double> half;

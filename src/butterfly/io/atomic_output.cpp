@@ -89,7 +89,8 @@ extern "C" void remove_temporaries_and_die(int signal) {
 
 // Set by the first SIGINT/SIGTERM in graceful mode (lock-free, so the handler may touch it).
 std::atomic<int> stop_signal{0};
-static_assert(std::atomic<int>::is_always_lock_free);
+std::atomic<bool> announce_stop{true};
+static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
 extern "C" void request_stop(int signal) {
   int expected = 0;
@@ -100,6 +101,7 @@ extern "C" void request_stop(int signal) {
   constexpr char message[] =
       "butterfly: stopping after the current output time to write a checkpoint "
       "(signal again to stop at once)\n";
+  if (!announce_stop.load()) return;
   [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
 }
 
@@ -128,7 +130,8 @@ void remove_temporaries_on_signals() {
   for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, remove_temporaries_and_die);
 }
 
-void stop_gracefully_on_signals() {
+void stop_gracefully_on_signals(bool announce) {
+  announce_stop.store(announce);
   for (int signal : {SIGINT, SIGTERM}) std::signal(signal, request_stop);
 }
 

@@ -55,8 +55,9 @@ void remove_temporaries_on_signals();
 // For a run that checkpoints: the first SIGINT or SIGTERM only records itself
 // (stop_requested() returns its number from then on) so the run can stop at
 // the next output time after writing a checkpoint; a second one removes the
-// temporaries and dies as above. SIGHUP keeps the handler above.
-void stop_gracefully_on_signals();
+// temporaries and dies as above. SIGHUP keeps the handler above. `announce`:
+// say so on stderr (one process of an MPI run speaks for all).
+void stop_gracefully_on_signals(bool announce = true);
 int stop_requested();
 
 }  // namespace butterfly
