@@ -117,8 +117,9 @@ TEST(EstimateRunMemory, CheckpointExtremesAndPadding) {
   const RunMemoryEstimate e = estimate_run_memory(in);
   // 1000 x 40 x 8 + 5 x 101 x 3 x 40 x 8 + 10 x 40 x 101 x 3 x 8 = 320000 + 484800 + 969600.
   EXPECT_EQ(item_bytes(e, "checkpoint image"), 1774400.0);
+  EXPECT_EQ(item_bytes(e, "saved-member history"), 969600.0);  // kept in memory too
   EXPECT_EQ(item_bytes(e, "extremes"), 2.0 * 101 * 1000 * 8);  // 1616000
-  EXPECT_EQ(e.root_total, 2131520.0 + 1774400.0 + 1616000.0);
+  EXPECT_EQ(e.root_total, 2131520.0 + 969600.0 + 1774400.0 + 1616000.0);
 
   // Members are stored in whole packs of 4: 1001 members take 1004 slots.
   in = small_run();
@@ -139,8 +140,9 @@ TEST(EstimateRunMemory, TwoRanksGatherOnlyOnRankZero) {
   const RunMemoryEstimate e = estimate_run_memory(in);
   EXPECT_EQ(item_bytes(e, "member states"), 500.0 * 40 * 8);           // each rank's share
   EXPECT_EQ(item_bytes(e, "gathered ensemble"), 2 * 1000.0 * 40 * 8);  // every member, twice
-  EXPECT_EQ(e.other_rank_total, 160000.0 + 1310720.0);
-  EXPECT_EQ(e.root_total, 160000.0 + 1310720.0 + 640000.0 + 16000.0 + 484800.0);
+  EXPECT_EQ(item_bytes(e, "send buffer"), 500.0 * 40 * 8);             // every rank packs its share
+  EXPECT_EQ(e.other_rank_total, 160000.0 + 1310720.0 + 160000.0);
+  EXPECT_EQ(e.root_total, 160000.0 + 1310720.0 + 160000.0 + 640000.0 + 16000.0 + 484800.0);
   // Three ranks: ceil(1000 / 3) = 334 members, padded to 336.
   in.ranks = 3;
   EXPECT_EQ(item_bytes(estimate_run_memory(in), "member states"), 336.0 * 40 * 8);

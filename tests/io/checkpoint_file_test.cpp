@@ -81,7 +81,7 @@ std::uint32_t crc32_bitwise(const std::vector<std::uint8_t>& bytes) {
 TEST(CheckpointFileTest, RoundTrips) {
   TempDir dir;
   const auto path = dir / "run.ckpt";
-  write_checkpoint(path, "", {});
+  write_checkpoint(path, "", std::span<const std::uint8_t>());
   EXPECT_TRUE(read_checkpoint(path, "").empty());
   const std::vector<std::uint8_t> small = payload_of(1000);
   write_checkpoint(path, kIdentity, small);
@@ -92,6 +92,14 @@ TEST(CheckpointFileTest, RoundTrips) {
   EXPECT_EQ(std::filesystem::file_size(path),
             kCheckpointHeaderBytes + kIdentity.size() + large.size());
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"run.ckpt"});  // no temporary left
+  // Written in pieces: the same file as the pieces concatenated (checksum included).
+  const std::vector<std::uint8_t> head = payload_of(7), tail = payload_of(3);
+  const std::span<const std::uint8_t> pieces[] = {head, large, tail};
+  write_checkpoint_pieces(path, kIdentity, pieces);
+  std::vector<std::uint8_t> joined = head;
+  joined.insert(joined.end(), large.begin(), large.end());
+  joined.insert(joined.end(), tail.begin(), tail.end());
+  EXPECT_EQ(read_checkpoint(path, kIdentity), joined);
 }
 
 // The layout documented in checkpoint_file.hpp, byte by byte, and its CRC-32 recomputed

@@ -425,7 +425,7 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       if (distributed) action = comm.broadcast(action);
       if (action > 0 && control.checkpoint) r.steps = total_steps();
       if (action > 0 && root && control.checkpoint) {
-        TwinState state;
+        TwinStateView state;
         state.start = s;
         state.output = k;
         state.truth_time = truth_time;
@@ -435,13 +435,10 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
         state.climatology_sum_sq = climatology.sum_sq;
         state.climatology_samples = climatology.samples;
         state.diverged = diverged;
-        state.members.resize(members * n);
-        for (const EnsembleBlock& b : blocks)
-          for (std::size_t m = 0; m < b.members(); ++m)
-            for (std::size_t v = 0; v < n; ++v)
-              state.members[(b.first_member() + m) * n + v] = b.at(v, m);
-        state.result = r;
+        state.blocks = &blocks;
+        state.result = &r;
         ByteWriter out;
+        out.reserve(twin_state_bytes_estimate(state));
         save_twin_state(state, out);
         control.checkpoint(out.take(), action == 2);
       }

@@ -30,19 +30,36 @@ void check_count(const char* what, std::size_t saved, std::size_t expected) {
 
 }  // namespace
 
-void save_twin_state(const TwinState& s, ByteWriter& out) {
-  const TwinExperimentResult& r = s.result;
+std::size_t twin_state_bytes_estimate(const TwinStateView& s) {
+  const TwinExperimentResult& r = *s.result;
+  const std::size_t fields = 5 * r.truth.size() + r.lead_times.size() + r.start_times.size();
+  // Members, fields and vectors of doubles, plus the accumulators (a few hundred bytes each).
+  return 8 * (r.members * r.variables + fields + 5 * r.variables) + r.members +
+         512 * (r.scores_by_start.size() + r.scores.size()) + 24 * r.diverged.size() + 4096;
+}
+
+void save_twin_state(const TwinStateView& s, ByteWriter& out) {
+  const TwinExperimentResult& r = *s.result;
   out.put(kTwinStateVersion);
   for (std::size_t v : {r.variables, r.members, r.starts, r.times, s.start, s.output})
     out.put(static_cast<std::uint64_t>(v));
   out.put(s.truth_time);
-  put(out, s.start_state);
-  put(out, s.truth);
-  put(out, s.climatology_sum);
-  put(out, s.climatology_sum_sq);
+  out.put_vector(s.start_state);
+  out.put_vector(s.truth);
+  out.put_vector(s.climatology_sum);
+  out.put_vector(s.climatology_sum_sq);
   out.put(static_cast<std::uint64_t>(s.climatology_samples));
-  put(out, s.diverged);
-  put(out, s.members);
+  out.put_vector(s.diverged);
+  // Every member's state, [member][variable], block by block (blocks are [variable][lane]).
+  const std::size_t n = r.variables;
+  out.put(static_cast<std::uint64_t>(r.members * n));
+  std::vector<double> rows;
+  for (const EnsembleBlock& b : *s.blocks) {
+    rows.resize(b.members() * n);
+    for (std::size_t m = 0; m < b.members(); ++m)
+      for (std::size_t v = 0; v < n; ++v) rows[m * n + v] = b.at(v, m);
+    out.put_raw(std::span<const double>(rows));
+  }
   put(out, r.lead_times);
   put(out, r.start_times);
   for (const std::vector<double>* f :

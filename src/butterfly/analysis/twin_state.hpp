@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "butterfly/analysis/twin_experiment.hpp"
@@ -26,8 +27,23 @@ struct TwinState {
   TwinExperimentResult result;  // fields and scores up to the completed output
 };
 
-// Appends `state` to `out`.
-void save_twin_state(const TwinState& state, ByteWriter& out);
+// What save_twin_state writes, by reference: the members straight from the
+// blocks that hold them, so a checkpoint costs one image, not several copies.
+struct TwinStateView {
+  std::size_t start = 0, output = 0;
+  double truth_time = 0.0;
+  std::span<const double> start_state, truth, climatology_sum, climatology_sum_sq;
+  std::size_t climatology_samples = 0;
+  std::span<const char> diverged;
+  const std::vector<EnsembleBlock>* blocks = nullptr;  // every member, in member order
+  const TwinExperimentResult* result = nullptr;
+};
+
+// The size of what save_twin_state writes, to the byte (to reserve it).
+std::size_t twin_state_bytes_estimate(const TwinStateView& state);
+
+// Appends `state` to `out`, in the layout load_twin_state reads.
+void save_twin_state(const TwinStateView& state, ByteWriter& out);
 
 // Reads a state saved by save_twin_state and checks it against the run being
 // resumed: RuntimeError naming what differs (variables, members, starts,

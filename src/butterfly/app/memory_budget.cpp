@@ -181,6 +181,11 @@ RunMemoryEstimate estimate_run_memory(const RunMemoryInputs& in) {
                        fmt::format("{} threads x {} members per block x {} variables x 8 B x {} "
                                    "stepper copies",
                                    in.threads, block, count_text(v), in.stepper_copies)});
+  if (in.ranks > 1) {  // each rank packs its members for the gather
+    out.items.push_back({"send buffer", static_cast<double>(local) * v * kDouble,
+                         fmt::format("{} members per rank x {} variables x 8 B", count_text(local),
+                                     count_text(v))});
+  }
   out.other_rank_total = out.total();
 
   if (in.ranks > 1) {
@@ -197,6 +202,12 @@ RunMemoryEstimate estimate_run_memory(const RunMemoryInputs& in) {
                                    in.starts, count_text(v))});
   if (in.checkpoint) {
     const double saved = static_cast<double>(in.members_saved);
+    if (in.members_saved > 0) {  // kept for the checkpoints, which rewrite it on resume
+      out.items.push_back({"saved-member history", saved * v * times * starts * kDouble,
+                           fmt::format("{} saved members x {} times x {} starts x {} variables "
+                                       "x 8 B",
+                                       in.members_saved, in.times, in.starts, count_text(v))});
+    }
     out.items.push_back(
         {"checkpoint image", m * v * kDouble + fields + saved * v * times * starts * kDouble,
          fmt::format("({} members + 5 fields x {} times x {} starts + {} saved members x {} "

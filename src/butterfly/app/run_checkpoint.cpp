@@ -9,13 +9,24 @@ namespace {
 constexpr std::uint32_t kRunCheckpointVersion = 1;
 }
 
+RunCheckpointPieces encode_run_checkpoint_around(std::size_t driver_bytes,
+                                                 std::span<const double> saved_members,
+                                                 std::span<const std::uint8_t> extremes) {
+  ByteWriter head, tail;
+  head.put(kRunCheckpointVersion);
+  head.put(static_cast<std::uint64_t>(driver_bytes));  // put_bytes' length prefix
+  tail.put_vector(saved_members);
+  tail.put_bytes(extremes);
+  return {head.take(), tail.take()};
+}
+
 std::vector<std::uint8_t> encode_run_checkpoint(const RunCheckpoint& c) {
-  ByteWriter out;
-  out.put(kRunCheckpointVersion);
-  out.put_bytes(c.driver);
-  out.put_vector(c.saved_members);
-  out.put_bytes(c.extremes);
-  return out.take();
+  RunCheckpointPieces pieces =
+      encode_run_checkpoint_around(c.driver.size(), c.saved_members, c.extremes);
+  std::vector<std::uint8_t> out = std::move(pieces.head);
+  out.insert(out.end(), c.driver.begin(), c.driver.end());
+  out.insert(out.end(), pieces.tail.begin(), pieces.tail.end());
+  return out;
 }
 
 RunCheckpoint decode_run_checkpoint(std::span<const std::uint8_t> bytes) {

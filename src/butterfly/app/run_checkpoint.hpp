@@ -16,6 +16,15 @@ struct RunCheckpoint {
 };
 
 std::vector<std::uint8_t> encode_run_checkpoint(const RunCheckpoint& checkpoint);
+
+// The same payload in pieces around the driver's bytes (head + driver + tail),
+// so a large driver image is written without being copied.
+struct RunCheckpointPieces {
+  std::vector<std::uint8_t> head, tail;
+};
+RunCheckpointPieces encode_run_checkpoint_around(std::size_t driver_bytes,
+                                                 std::span<const double> saved_members,
+                                                 std::span<const std::uint8_t> extremes);
 // RuntimeError when the bytes are not a whole RunCheckpoint.
 RunCheckpoint decode_run_checkpoint(std::span<const std::uint8_t> bytes);
 

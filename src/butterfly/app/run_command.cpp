@@ -265,15 +265,16 @@ int run_command(const RunOptions& options) {
     control.checkpoint_every =
         whole_steps(config.checkpoint_every, spec.every, "run.checkpoint_every", "output.every");
     control.checkpoint = [&](std::vector<std::uint8_t>&& state, bool) {
-      RunCheckpoint c;
-      c.driver = std::move(state);
-      c.saved_members = saved_members;
+      std::vector<std::uint8_t> extremes_state;
       if (extremes) {
         ByteWriter out;
         extremes->save(out);
-        c.extremes = out.take();
+        extremes_state = out.take();
       }
-      write_checkpoint(checkpoint, config.text, encode_run_checkpoint(c));
+      const RunCheckpointPieces around =
+          encode_run_checkpoint_around(state.size(), saved_members, extremes_state);
+      const std::span<const std::uint8_t> pieces[] = {around.head, state, around.tail};
+      write_checkpoint_pieces(checkpoint, config.text, pieces);
     };
     control.stop_requested = [] { return stop_requested() != 0; };
     stop_gracefully_on_signals(root);

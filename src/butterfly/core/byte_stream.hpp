@@ -27,6 +27,8 @@ static_assert(std::endian::native == std::endian::little,
 //   put_vector(v)   u64 element count, then the elements' bytes
 //   put_string(s)   u64 byte count, then the bytes
 //   put_bytes(b)    u64 byte count, then the bytes
+//   put_raw(v)      the elements' bytes only (a put_vector written in pieces:
+//                   put<std::uint64_t>(total count) first, then put_raw per piece)
 class ByteWriter {
  public:
   template <class T>
@@ -57,6 +59,16 @@ class ByteWriter {
     put<std::uint64_t>(bytes.size());
     append(bytes.data(), bytes.size());
   }
+
+  template <class T>
+  void put_raw(std::span<const T> values) {
+    static_assert(std::is_trivially_copyable_v<T>,
+                  "ByteWriter::put_raw needs a trivially copyable T");
+    append(values.data(), values.size_bytes());
+  }
+
+  // Room for `bytes` in all, so a large image is not copied while it grows.
+  void reserve(std::size_t bytes) { bytes_.reserve(bytes); }
 
   const std::vector<std::uint8_t>& bytes() const { return bytes_; }
   // Hands the buffer over, leaving the writer empty.

@@ -50,12 +50,19 @@ std::vector<std::uint8_t> encode_header(const Header& h) {
 // "Update a running CRC-32 with the bytes buf[0..len-1]", zlib.h of zlib 1.2.13; crc32_z
 // takes a size_t length, so payloads beyond 4 GiB need no splitting).
 std::uint32_t checkpoint_crc(std::span<const std::uint8_t> header, std::string_view identity,
-                             std::span<const std::uint8_t> payload) {
+                             std::span<const std::span<const std::uint8_t>> payload) {
   uLong crc = crc32_z(0L, Z_NULL, 0);
   crc = crc32_z(crc, header.data(), kCheckpointHeaderBytes - sizeof(std::uint32_t));
   crc = crc32_z(crc, reinterpret_cast<const Bytef*>(identity.data()), identity.size());
-  crc = crc32_z(crc, payload.data(), payload.size());
+  for (std::span<const std::uint8_t> piece : payload)
+    crc = crc32_z(crc, piece.data(), piece.size());
   return static_cast<std::uint32_t>(crc);
+}
+
+std::uint32_t checkpoint_crc(std::span<const std::uint8_t> header, std::string_view identity,
+                             std::span<const std::uint8_t> payload) {
+  return checkpoint_crc(header, identity,
+                        std::span<const std::span<const std::uint8_t>>(&payload, 1));
 }
 
 [[noreturn]] void refuse(const std::filesystem::path& path, const std::string& what) {
@@ -152,10 +159,17 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 
 void write_checkpoint(const std::filesystem::path& path, std::string_view identity,
                       std::span<const std::uint8_t> payload) {
+  write_checkpoint_pieces(path, identity,
+                          std::span<const std::span<const std::uint8_t>>(&payload, 1));
+}
+
+void write_checkpoint_pieces(const std::filesystem::path& path, std::string_view identity,
+                             std::span<const std::span<const std::uint8_t>> payload) {
   Header h;
   h.version = kCheckpointFormatVersion;
   h.identity_bytes = identity.size();
-  h.payload_bytes = payload.size();
+  h.payload_bytes = 0;
+  for (std::span<const std::uint8_t> piece : payload) h.payload_bytes += piece.size();
   std::vector<std::uint8_t> header = encode_header(h);
   h.crc = checkpoint_crc(header, identity, payload);
   header = encode_header(h);
@@ -180,7 +194,9 @@ void write_checkpoint(const std::filesystem::path& path, std::string_view identi
   };
   int error = put(header.data(), header.size());
   if (error == 0) error = put(identity.data(), identity.size());
-  if (error == 0) error = put(payload.data(), payload.size());
+  for (std::span<const std::uint8_t> piece : payload) {
+    if (error == 0) error = put(piece.data(), piece.size());
+  }
   if (error == 0 && std::fflush(file) != 0) error = errno;
   if (error == 0 && ::fsync(::fileno(file)) != 0) error = errno;
   // fclose also reports write-back errors not seen yet.

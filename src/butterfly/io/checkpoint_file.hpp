@@ -34,6 +34,10 @@ inline constexpr std::size_t kCheckpointHeaderBytes = 36;
 // removes the temporary and leaves a previous checkpoint at `path` as it was.
 void write_checkpoint(const std::filesystem::path& path, std::string_view identity,
                       std::span<const std::uint8_t> payload);
+// The same with the payload given as pieces written one after the other (so a
+// large payload need not be copied into one buffer first).
+void write_checkpoint_pieces(const std::filesystem::path& path, std::string_view identity,
+                             std::span<const std::span<const std::uint8_t>> payload);
 
 // Reads the checkpoint at `path` and returns its payload once everything is validated, in
 // this order: the file exists ("does not exist (nothing to resume)"), is a butterfly
