@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "butterfly/analysis/twin_state.hpp"
 #include "butterfly/core/byte_stream.hpp"
@@ -59,6 +60,66 @@ struct Climatology {
     }
     return std::sqrt(variance / static_cast<double>(sum.size()));
   }
+};
+
+// Copies member states given as [member][variable] (member j at values[(j -
+// offset) * n]) into blocks; padding lanes copy their block's last member, as
+// the perturbation fill does.
+void fill_blocks(std::vector<EnsembleBlock>& blocks, std::span<const double> values,
+                 std::size_t offset = 0) {
+  for (EnsembleBlock& b : blocks) {
+    const std::size_t n = b.variables();
+    for (std::size_t m = 0; m < b.stride(); ++m) {
+      const std::size_t j = b.first_member() + std::min(m, b.members() - 1) - offset;
+      for (std::size_t v = 0; v < n; ++v) b.at(v, m) = values[j * n + v];
+    }
+  }
+}
+
+// Stepper statistics as one process would count them: rank 0's own (truth,
+// preparation, its members) plus the other ranks' member advances, on top of
+// what a resumed run had counted before.
+class StepAccounting {
+ public:
+  // Before anything is integrated (the spin-up counts too).
+  explicit StepAccounting(const EnsembleStepper& stepper)
+      : stepper_(stepper), entry_(stepper.statistics()) {}
+  // What the run had counted before it was stopped.
+  void resumed_from(const StepperStatistics& before) { before_resume_ = before; }
+  // Wraps one advance of this process's members.
+  template <class Advance>
+  void members(const Advance& advance) {
+    const StepperStatistics before = stepper_.statistics();
+    advance();
+    const StepperStatistics after = stepper_.statistics();
+    members_.accepted_steps += after.accepted_steps - before.accepted_steps;
+    members_.rejected_steps += after.rejected_steps - before.rejected_steps;
+    members_.failed_members += after.failed_members - before.failed_members;
+  }
+  // The run's total so far, on rank 0 (collective).
+  StepperStatistics total(Communicator& comm) const {
+    const StepperStatistics now = stepper_.statistics();
+    StepperStatistics total = before_resume_;
+    total.accepted_steps += now.accepted_steps - entry_.accepted_steps;
+    total.rejected_steps += now.rejected_steps - entry_.rejected_steps;
+    total.failed_members += now.failed_members - entry_.failed_members;
+    if (comm.size() == 1) return total;
+    std::vector<double> counts;
+    comm.gather(std::vector<double>{static_cast<double>(members_.accepted_steps),
+                                    static_cast<double>(members_.rejected_steps),
+                                    static_cast<double>(members_.failed_members)},
+                counts);
+    for (std::size_t i = 3; i < counts.size(); i += 3) {  // ranks 1, 2, ...
+      total.accepted_steps += static_cast<std::uint64_t>(counts[i]);
+      total.rejected_steps += static_cast<std::uint64_t>(counts[i + 1]);
+      total.failed_members += static_cast<std::uint64_t>(counts[i + 2]);
+    }
+    return total;
+  }
+
+ private:
+  const EnsembleStepper& stepper_;
+  StepperStatistics entry_, before_resume_, members_;
 };
 
 // Scores one output time of one start on rank 0: members whose state turned
@@ -256,41 +317,6 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
   std::vector<EnsembleBlock>& blocks = distributed ? gathered : local;
   std::vector<double> send, received;
 
-  // Stepper statistics as one process would count them: rank 0's own (truth,
-  // preparation, its members) plus the other ranks' member advances, on top of
-  // what a resumed run had counted before.
-  const StepperStatistics entry = stepper.statistics();
-  StepperStatistics member_steps, before_resume;
-  const auto advance_members = [&](double t_prev, std::size_t steps) {
-    const StepperStatistics before = stepper.statistics();
-    pool.parallel_for(local.size(), [&](std::size_t b, std::size_t) {
-      stepper.advance(local[b], t_prev, steps, spec.dt);
-    });
-    const StepperStatistics after = stepper.statistics();
-    member_steps.accepted_steps += after.accepted_steps - before.accepted_steps;
-    member_steps.rejected_steps += after.rejected_steps - before.rejected_steps;
-    member_steps.failed_members += after.failed_members - before.failed_members;
-  };
-  const auto total_steps = [&] {  // collective
-    const StepperStatistics now = stepper.statistics();
-    StepperStatistics total = before_resume;
-    total.accepted_steps += now.accepted_steps - entry.accepted_steps;
-    total.rejected_steps += now.rejected_steps - entry.rejected_steps;
-    total.failed_members += now.failed_members - entry.failed_members;
-    if (!distributed) return total;
-    std::vector<double> counts;
-    comm.gather(std::vector<double>{static_cast<double>(member_steps.accepted_steps),
-                                    static_cast<double>(member_steps.rejected_steps),
-                                    static_cast<double>(member_steps.failed_members)},
-                counts);
-    for (std::size_t i = 3; i < counts.size(); i += 3) {  // ranks 1, 2, ...
-      total.accepted_steps += static_cast<std::uint64_t>(counts[i]);
-      total.rejected_steps += static_cast<std::uint64_t>(counts[i + 1]);
-      total.failed_members += static_cast<std::uint64_t>(counts[i + 2]);
-    }
-    return total;
-  };
-
   // Every member's state gathered into `blocks` on rank 0 (padding lanes copy
   // the block's last member, as the initial fill does).
   const auto gather_members = [&] {
@@ -300,12 +326,7 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       for (std::size_t m = 0; m < b.members(); ++m)
         for (std::size_t v = 0; v < n; ++v) send.push_back(b.at(v, m));
     comm.gather(send, received);
-    if (!root) return;
-    for (EnsembleBlock& b : blocks)
-      for (std::size_t m = 0; m < b.stride(); ++m) {
-        const std::size_t j = b.first_member() + std::min(m, b.members() - 1);
-        for (std::size_t v = 0; v < n; ++v) b.at(v, m) = received[j * n + v];
-      }
+    if (root) fill_blocks(blocks, received);
   };
 
   std::vector<double> start_state(default_state.begin(), default_state.end());
@@ -314,25 +335,24 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
   double truth_time = 0.0;
   Climatology climatology(n);
   std::size_t first_start = 0, first_output = 0;
+  StepAccounting steps(stepper);
+  std::optional<TwinState> saved;
   if (control.resume) {
     ByteReader in(std::span<const std::uint8_t>(*control.resume));
-    TwinState saved = load_twin_state(in, n, members, starts, outputs);
-    r = std::move(saved.result);
-    start_state = std::move(saved.start_state);
-    truth = std::move(saved.truth);
-    truth_time = saved.truth_time;
-    climatology.sum = std::move(saved.climatology_sum);
-    climatology.sum_sq = std::move(saved.climatology_sum_sq);
-    climatology.samples = saved.climatology_samples;
-    diverged = std::move(saved.diverged);
-    before_resume = r.steps;
-    for (EnsembleBlock& b : local)
-      for (std::size_t m = 0; m < b.stride(); ++m) {
-        const std::size_t j = b.first_member() + std::min(m, b.members() - 1);
-        for (std::size_t v = 0; v < n; ++v) b.at(v, m) = saved.members[j * n + v];
-      }
-    first_start = saved.start;
-    first_output = saved.output + 1;
+    saved = load_twin_state(in, n, members, starts, outputs);
+    r = std::move(saved->result);
+    start_state = std::move(saved->start_state);
+    truth = std::move(saved->truth);
+    truth_time = saved->truth_time;
+    climatology.sum = std::move(saved->climatology_sum);
+    climatology.sum_sq = std::move(saved->climatology_sum_sq);
+    climatology.samples = saved->climatology_samples;
+    diverged = std::move(saved->diverged);
+    steps.resumed_from(r.steps);
+    fill_blocks(local, saved->members);
+    saved->members = {};
+    first_start = saved->start;
+    first_output = saved->output + 1;
     if (first_output == outputs) {
       ++first_start;
       first_output = 0;
@@ -381,15 +401,13 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
         if (!from_file) {
           perturbation->fill(static_cast<std::uint32_t>(s), analysis, block);
           stepper.constrain(block);  // e.g. back onto an energy surface
-          return;
-        }
-        for (std::size_t m = 0; m < block.stride(); ++m) {
-          const std::size_t j = block.first_member() + std::min(m, block.members() - 1);
-          for (std::size_t v = 0; v < n; ++v) {
-            block.at(v, m) = spec.initial_members[(s * members + j) * n + v];
-          }
         }
       });
+      if (from_file) {  // start s's members, [member][variable]
+        fill_blocks(
+            local,
+            std::span<const double>(spec.initial_members).subspan(s * members * n, members * n));
+      }
       truth = start_state;
       std::fill(diverged.begin(), diverged.end(), 0);
     }
@@ -398,7 +416,11 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       if (k > 0) {
         const double t_prev = t_start + static_cast<double>((k - 1) * steps_per_output) * spec.dt;
         stepper.advance(std::span<double>(truth), t_prev, steps_per_output, spec.dt);
-        advance_members(t_prev, steps_per_output);
+        steps.members([&] {
+          pool.parallel_for(local.size(), [&](std::size_t b, std::size_t) {
+            stepper.advance(local[b], t_prev, steps_per_output, spec.dt);
+          });
+        });
       }
       if (!all_finite(truth)) {
         throw RuntimeError(fmt::format(
@@ -423,7 +445,7 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       const bool stop = root && control.stop_requested && control.stop_requested();
       std::int64_t action = stop ? 2 : due ? 1 : 0;
       if (distributed) action = comm.broadcast(action);
-      if (action > 0 && control.checkpoint) r.steps = total_steps();
+      if (action > 0 && control.checkpoint) r.steps = steps.total(comm);
       if (action > 0 && root && control.checkpoint) {
         TwinStateView state;
         state.start = s;
@@ -448,7 +470,7 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       }
     }
   }
-  r.steps = total_steps();
+  r.steps = steps.total(comm);
   if (!root || replay) return r;
   // The truth's climatology also samples a stretch after the last start (2000
   // samples, one per output interval or every 100 steps if that is shorter), so
