@@ -83,7 +83,7 @@ class RunMpiTest(unittest.TestCase):
 
     def test_a_dying_rank_stops_the_run_naming_it(self):
         out = self.path("dies.nc")
-        long_run = ["--set", "ensemble.members=20000", "--set", "ensemble.starts=20",
+        long_run = ["--set", "ensemble.members=20000", "--set", "ensemble.starts=10",
                     "--set", "run.length=10", "--set", "run.spinup=5"]
         process = subprocess.Popen(command("run", *long_run, "--threads", "1", "-o", out,
                                            ranks=3),
@@ -91,7 +91,7 @@ class RunMpiTest(unittest.TestCase):
         victim = None
         deadline = time.monotonic() + 60
         while victim is None and time.monotonic() < deadline and process.poll() is None:
-            victim = rank_pid(1)
+            victim = rank_pid(1, process.pid)
             time.sleep(0.05)
         self.assertIsNotNone(victim, "rank 1 never started")
         time.sleep(0.5)  # under way
@@ -126,8 +126,25 @@ class RunMpiTest(unittest.TestCase):
         assert_identical(self, reference, out)
 
 
-def rank_pid(rank):
-    """The pid of the butterfly process that OpenMPI started as `rank` (from its environment)."""
+def parent_pid(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])  # the field after the state
+
+
+def descends_from(pid, ancestor):
+    try:
+        while pid > 1:
+            pid = parent_pid(pid)
+            if pid == ancestor:
+                return True
+    except OSError:
+        pass
+    return False
+
+
+def rank_pid(rank, launcher):
+    """The pid of the butterfly process that the launcher `launcher` started as `rank` (from
+    its environment; only this launcher's: other tests may run MPI jobs at the same time)."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -139,7 +156,8 @@ def rank_pid(rank):
         except OSError:
             continue
         if (os.path.basename(argv0) == b"butterfly"
-                and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ):
+                and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ
+                and descends_from(int(pid), launcher)):
             return int(pid)
     return None
 
