@@ -52,14 +52,6 @@ struct BreedFacts {
   std::string output;
 };
 
-std::string parameters_text(const BreedFacts& f) {
-  std::string out;
-  for (const auto& [name, value] : f.parameters) {
-    out += fmt::format("{}{}={:g}", out.empty() ? "" : ", ", name, value);
-  }
-  return out;
-}
-
 // Per vector: the mean growth rate over the last half of the cycles (the first half
 // aligns the vectors with the growing directions) and the last cycle's.
 struct GrowthSummary {
@@ -84,7 +76,7 @@ GrowthSummary summarise(const BredVectors& b) {
 std::string summary_text(const BreedFacts& f, const BredVectors& b, const GrowthSummary& g) {
   std::string out = fmt::format(
       "butterfly breed: {} ({}), {} bred vector{}{}, {} scheme dt={:g}, {} cycles of {:g}\n",
-      f.system, parameters_text(f), b.vectors, b.vectors == 1 ? "" : "s",
+      f.system, parameters_text(f.parameters), b.vectors, b.vectors == 1 ? "" : "s",
       b.pairs ? " (+/- pairs)" : "", f.scheme, f.dt, b.cycles, b.cycle_length);
   out += fmt::format("amplitude {:g} ({} norm), spin-up {:g}, seed {}, times {:g} to {:g}\n",
                      b.amplitude, f.norm, f.spinup, f.seed, b.start, b.end_time());
@@ -103,12 +95,7 @@ std::string summary_text(const BreedFacts& f, const BredVectors& b, const Growth
 }
 
 std::string summary_json(const BreedFacts& f, const BredVectors& b, const GrowthSummary& g) {
-  std::string parameters = "{";
-  for (const auto& [name, value] : f.parameters) {
-    parameters +=
-        (parameters.size() > 1 ? ", " : "") + json_quoted(name) + ": " + json_number(value);
-  }
-  parameters += "}";
+  const std::string parameters = json_parameters(f.parameters);
   std::string out = "{";
   out += "\"system\": " + json_quoted(f.system) + ", \"parameters\": " + parameters;
   out += fmt::format(", \"dimension\": {}", b.dimension);
@@ -169,12 +156,7 @@ void write_netcdf(const std::filesystem::path& path, const BreedFacts& f, const 
   file.set_attribute(NC_GLOBAL, "method",
                      "breeding of growing modes (Toth & Kalnay 1993, 1997): perturbed and control "
                      "runs advanced one cycle, the difference rescaled to the amplitude");
-  file.set_attribute(NC_GLOBAL, "system", f.system);
-  file.set_attribute(NC_GLOBAL, "parameters", parameters_text(f));
-  for (const auto& [name, value] : f.parameters) {
-    file.set_attribute(NC_GLOBAL, "system_" + name, value);
-  }
-  file.set_attribute(NC_GLOBAL, "time_units", f.time_units);
+  write_system_attributes(file, f.system, f.parameters, f.time_units);
   file.set_attribute(NC_GLOBAL, "scheme", f.scheme);
   file.set_attribute(NC_GLOBAL, "dt", f.dt);
   file.set_attribute(NC_GLOBAL, "spinup", f.spinup);
@@ -206,10 +188,7 @@ void write_netcdf(const std::filesystem::path& path, const BreedFacts& f, const 
 CLI::App* add_breed_command(CLI::App& app, BreedCommandOptions& o) {
   CLI::App* sub = app.add_subcommand(
       "breed", "Bred vectors (Toth & Kalnay breeding cycle) and their growth rates");
-  sub->add_option("--system", o.system, "registered system (see butterfly systems)")
-      ->capture_default_str();
-  sub->add_option("--set", o.overrides, "override a system parameter: system.KEY=VALUE")
-      ->allow_extra_args(false);
+  add_system_options(sub, o.system, o.overrides);
   sub->add_option("--cycles", o.cycles, "breeding cycles")->capture_default_str();
   sub->add_option_function<double>(
       "--cycle-length", [&o](const double& v) { o.cycle_length = v; },

@@ -34,4 +34,14 @@ std::string json_numbers(std::span<const double> values, bool exact) {
   return out + "]";
 }
 
+std::string json_parameters(std::span<const std::pair<std::string, double>> parameters,
+                            bool exact) {
+  std::string out = "{";
+  for (const auto& [name, value] : parameters) {
+    out += (out.size() > 1 ? ", " : "") + json_quoted(name) + ": " +
+           (exact ? json_number_exact(value) : json_number(value));
+  }
+  return out + "}";
+}
+
 }  // namespace butterfly

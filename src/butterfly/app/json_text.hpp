@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace butterfly {
 
@@ -16,5 +17,8 @@ std::string json_number_exact(double x);
 std::string json_quoted(std::string_view text);
 // [a, b, ...] with json_number (or json_number_exact when exact).
 std::string json_numbers(std::span<const double> values, bool exact = false);
+// {"name": value, ...} in the given order, with json_number (or json_number_exact).
+std::string json_parameters(std::span<const std::pair<std::string, double>> parameters,
+                            bool exact = false);
 
 }  // namespace butterfly

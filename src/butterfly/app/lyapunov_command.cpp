@@ -47,14 +47,6 @@ struct LyapunovFacts {
   std::string output;
 };
 
-std::string parameters_text(const LyapunovFacts& f) {
-  std::string out;
-  for (const auto& [name, value] : f.parameters) {
-    out += fmt::format("{}{}={:g}", out.empty() ? "" : ", ", name, value);
-  }
-  return out;
-}
-
 std::string scheme_note(const LyapunovFacts& f) {
   if (f.default_scheme == "rk4") return "";
   return fmt::format(
@@ -69,7 +61,8 @@ std::string summary_text(const LyapunovFacts& f, const LyapunovSpectrum& s) {
   std::string out = fmt::format(
       "butterfly lyapunov: {} ({}), {} of {} exponents, rk4 dt={:g}, QR every {} steps ({:g} "
       "time units)\n",
-      f.system, parameters_text(f), s.k(), s.dimension, s.dt, f.renormalise_every, s.interval);
+      f.system, parameters_text(f.parameters), s.k(), s.dimension, s.dt, f.renormalise_every,
+      s.interval);
   out += fmt::format("transient {:g}, length {:g}, {} replica{} (seed {}), {} thread{}\n",
                      s.transient, s.length, s.replicas, s.replicas == 1 ? "" : "s", f.seed,
                      f.threads, f.threads == 1 ? "" : "s");
@@ -92,12 +85,7 @@ std::string summary_text(const LyapunovFacts& f, const LyapunovSpectrum& s) {
 }
 
 std::string summary_json(const LyapunovFacts& f, const LyapunovSpectrum& s) {
-  std::string parameters = "{";
-  for (const auto& [name, value] : f.parameters) {
-    parameters +=
-        (parameters.size() > 1 ? ", " : "") + json_quoted(name) + ": " + json_number(value);
-  }
-  parameters += "}";
+  const std::string parameters = json_parameters(f.parameters);
   std::string by_replica = "[";
   for (std::size_t r = 0; r < s.replicas; ++r) {
     by_replica += (r ? ", " : "") +
@@ -170,12 +158,7 @@ void write_netcdf(const std::filesystem::path& path, const LyapunovFacts& f,
   file.set_attribute(NC_GLOBAL, "method",
                      "Benettin et al. (1980) / Shimada & Nagashima (1979): classic RK4 and its "
                      "tangent-linear propagator, Householder QR re-orthonormalisation");
-  file.set_attribute(NC_GLOBAL, "system", f.system);
-  file.set_attribute(NC_GLOBAL, "parameters", parameters_text(f));
-  for (const auto& [name, value] : f.parameters) {
-    file.set_attribute(NC_GLOBAL, "system_" + name, value);
-  }
-  file.set_attribute(NC_GLOBAL, "time_units", f.time_units);
+  write_system_attributes(file, f.system, f.parameters, f.time_units);
   file.set_attribute(NC_GLOBAL, "scheme", "rk4");
   const std::string note = scheme_note(f);
   if (!note.empty()) file.set_attribute(NC_GLOBAL, "scheme_note", note);
@@ -218,10 +201,7 @@ void write_netcdf(const std::filesystem::path& path, const LyapunovFacts& f,
 CLI::App* add_lyapunov_command(CLI::App& app, LyapunovCommandOptions& o) {
   CLI::App* sub = app.add_subcommand(
       "lyapunov", "Lyapunov spectrum (Benettin/QR), Kaplan-Yorke dimension and KS entropy");
-  sub->add_option("--system", o.system, "registered system (see butterfly systems)")
-      ->capture_default_str();
-  sub->add_option("--set", o.overrides, "override a system parameter: system.KEY=VALUE")
-      ->allow_extra_args(false);
+  add_system_options(sub, o.system, o.overrides);
   sub->add_option_function<std::int64_t>(
       "--k", [&o](const std::int64_t& v) { o.k = v; },
       "number of leading exponents (default: all, the full spectrum)");

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "butterfly/app/json_text.hpp"
+#include "butterfly/app/system_overrides.hpp"
 
 namespace butterfly {
 namespace {
@@ -17,14 +18,6 @@ std::string series(const TwinExperimentResult& r, Get get) {
   return out + "]";
 }
 
-std::string parameters_text(const RunDescription& d) {
-  std::string out;
-  for (const auto& [name, value] : d.parameters) {
-    out += fmt::format("{}{}={:g}", out.empty() ? "" : ", ", name, value);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string run_summary_text(const RunFacts& facts, const TwinExperimentResult& r,
@@ -32,9 +25,9 @@ std::string run_summary_text(const RunFacts& facts, const TwinExperimentResult& 
   const RunDescription& d = facts.description;
   std::string out =
       fmt::format("butterfly run: {} ({}), {} members x {} starts, {} dt={:g}, {}{} thread{}\n",
-                  d.system, parameters_text(d), r.members, r.starts, facts.scheme, facts.dt,
-                  facts.ranks > 1 ? fmt::format("{} ranks x ", facts.ranks) : "", facts.threads,
-                  facts.threads == 1 ? "" : "s");
+                  d.system, parameters_text(d.parameters), r.members, r.starts, facts.scheme,
+                  facts.dt, facts.ranks > 1 ? fmt::format("{} ranks x ", facts.ranks) : "",
+                  facts.threads, facts.threads == 1 ? "" : "s");
   out += fmt::format("{:>8} {:>10} {:>10} {:>7} {:>10} {:>10} {:>9}\n", "lead", "rmse", "spread",
                      "ssr", "crps", "crps_fair", "outliers");
   std::size_t previous = r.times;
@@ -71,17 +64,10 @@ std::string run_summary_text(const RunFacts& facts, const TwinExperimentResult& 
 std::string run_summary_json(const RunFacts& facts, const TwinExperimentResult& r,
                              std::optional<double> half) {
   const RunDescription& d = facts.description;
-  std::string parameters = "{";
-  for (const auto& [name, value] : d.parameters) {
-    parameters +=
-        (parameters.size() > 1 ? ", " : "") + json_quoted(name) + ": " + json_number(value);
-  }
-  parameters += "}";
-  std::string leads = "[";
-  for (std::size_t k = 0; k < r.times; ++k) leads += (k ? ", " : "") + json_number(r.lead_times[k]);
-  leads += "]";
+  const std::string leads = json_numbers(r.lead_times);
   std::string out = "{";
-  out += "\"system\": " + json_quoted(d.system) + ", \"parameters\": " + parameters;
+  out +=
+      "\"system\": " + json_quoted(d.system) + ", \"parameters\": " + json_parameters(d.parameters);
   out += fmt::format(", \"members\": {}, \"starts\": {}, \"variables\": {}", r.members, r.starts,
                      r.variables);
   out += ", \"scheme\": " + json_quoted(facts.scheme) + ", \"dt\": " + json_number(facts.dt);

@@ -55,14 +55,6 @@ std::string rows(const std::vector<double>& values, std::size_t k, std::size_t n
   return out + "]";
 }
 
-std::string parameters_text(const SvdFacts& f) {
-  std::string out;
-  for (const auto& [name, value] : f.parameters) {
-    out += fmt::format("{}{}={:g}", out.empty() ? "" : ", ", name, value);
-  }
-  return out;
-}
-
 std::string scheme_note(const SvdFacts& f) {
   if (f.default_scheme == "rk4") return "";
   return fmt::format(
@@ -92,7 +84,7 @@ std::string summary_text(const SvdFacts& f, const SingularVectors& s) {
   std::string out = fmt::format(
       "butterfly svd: {} ({}), {} leading singular vectors of the RK4 tangent-linear "
       "propagator\n",
-      f.system, parameters_text(f), s.k());
+      f.system, parameters_text(f.parameters), s.k());
   out += fmt::format(
       "optimisation time {:g} ({} steps of dt {:g}) from the default state after a spin-up of "
       "{:g}, {} norm\n",
@@ -116,12 +108,7 @@ std::string summary_text(const SvdFacts& f, const SingularVectors& s) {
 }
 
 std::string summary_json(const SvdFacts& f, const SingularVectors& s) {
-  std::string parameters = "{";
-  for (const auto& [name, value] : f.parameters) {
-    parameters +=
-        (parameters.size() > 1 ? ", " : "") + json_quoted(name) + ": " + json_number_exact(value);
-  }
-  parameters += "}";
+  const std::string parameters = json_parameters(f.parameters, true);
   const std::size_t k = s.k(), n = s.dimension;
   std::string out = "{";
   out += "\"system\": " + json_quoted(f.system) + ", \"parameters\": " + parameters;
@@ -204,12 +191,7 @@ void write_netcdf(const std::filesystem::path& path, const SvdFacts& f, const Si
                      "W^(1/2) M' W^(-1/2), M' the classic RK4 tangent-linear propagator, applied "
                      "with its tangent-linear model and checkpointed discrete adjoint (Lacarra & "
                      "Talagrand 1988; Buizza & Palmer 1995)");
-  file.set_attribute(NC_GLOBAL, "system", f.system);
-  file.set_attribute(NC_GLOBAL, "parameters", parameters_text(f));
-  for (const auto& [name, value] : f.parameters) {
-    file.set_attribute(NC_GLOBAL, "system_" + name, value);
-  }
-  file.set_attribute(NC_GLOBAL, "time_units", f.time_units);
+  write_system_attributes(file, f.system, f.parameters, f.time_units);
   file.set_attribute(NC_GLOBAL, "scheme", "rk4");
   const std::string note = scheme_note(f);
   if (!note.empty()) file.set_attribute(NC_GLOBAL, "scheme_note", note);
@@ -246,10 +228,7 @@ void write_netcdf(const std::filesystem::path& path, const SvdFacts& f, const Si
 CLI::App* add_svd_command(CLI::App& app, SvdCommandOptions& o) {
   CLI::App* sub = app.add_subcommand(
       "svd", "Leading singular vectors of the RK4 tangent-linear propagator (Lanczos)");
-  sub->add_option("--system", o.system, "registered system (see butterfly systems)")
-      ->capture_default_str();
-  sub->add_option("--set", o.overrides, "override a system parameter: system.KEY=VALUE")
-      ->allow_extra_args(false);
+  add_system_options(sub, o.system, o.overrides);
   sub->add_option("--k", o.k, "number of leading singular vectors")->capture_default_str();
   sub->add_option_function<double>(
       "--optimisation-time", [&o](const double& v) { o.optimisation_time = v; },

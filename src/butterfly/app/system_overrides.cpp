@@ -36,4 +36,29 @@ ParameterOverrides parse_system_overrides(const std::vector<std::string>& sets, 
   return out;
 }
 
+void add_system_options(CLI::App* sub, std::string& system, std::vector<std::string>& overrides) {
+  sub->add_option("--system", system, "registered system (see butterfly systems)")
+      ->capture_default_str();
+  sub->add_option("--set", overrides, "override a system parameter: system.KEY=VALUE")
+      ->allow_extra_args(false);
+}
+
+std::string parameters_text(const SystemParameters& parameters) {
+  std::string out;
+  for (const auto& [name, value] : parameters) {
+    out += fmt::format("{}{}={:g}", out.empty() ? "" : ", ", name, value);
+  }
+  return out;
+}
+
+void write_system_attributes(NetcdfFile& file, std::string_view system,
+                             const SystemParameters& parameters, std::string_view time_units) {
+  file.set_attribute(NC_GLOBAL, "system", std::string(system));
+  file.set_attribute(NC_GLOBAL, "parameters", parameters_text(parameters));
+  for (const auto& [name, value] : parameters) {
+    file.set_attribute(NC_GLOBAL, "system_" + name, value);
+  }
+  file.set_attribute(NC_GLOBAL, "time_units", std::string(time_units));
+}
+
 }  // namespace butterfly

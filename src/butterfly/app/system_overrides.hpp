@@ -1,12 +1,15 @@
-// The --set system.KEY=VALUE options of the analysis subcommands (lyapunov,
-// breed, svd): "system.name=NAME" selects the system, other keys are its
-// parameters.
+// The system part of the analysis subcommands (lyapunov, breed, svd): their
+// --system and --set system.KEY=VALUE options ("system.name=NAME" selects the
+// system, other keys are its parameters), and how they report the system.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "butterfly/io/netcdf_file.hpp"
 #include "butterfly/systems/registry.hpp"
 
 namespace butterfly {
@@ -17,5 +20,18 @@ namespace butterfly {
 // only system.KEY=VALUE (the analysis has its own options: --k, ...)".
 ParameterOverrides parse_system_overrides(const std::vector<std::string>& sets, std::string& system,
                                           std::string_view only_system);
+
+// Adds --system NAME and --set system.KEY=VALUE to a subcommand.
+void add_system_options(CLI::App* sub, std::string& system, std::vector<std::string>& overrides);
+
+using SystemParameters = std::vector<std::pair<std::string, double>>;
+
+// "n=40, forcing=8": the parameters as summaries print them.
+std::string parameters_text(const SystemParameters& parameters);
+
+// The global attributes naming the system: system, parameters (as text),
+// system_NAME for each parameter, time_units.
+void write_system_attributes(NetcdfFile& file, std::string_view system,
+                             const SystemParameters& parameters, std::string_view time_units);
 
 }  // namespace butterfly
