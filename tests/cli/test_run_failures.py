@@ -60,11 +60,40 @@ class RunFailuresTest(unittest.TestCase):
         self.assertEqual(result.returncode, 1, result.stderr)
         lines = result.stderr.strip().splitlines()
         self.assertIn("is full", lines[-1])
-        self.assertIn(f"checkpoint {checkpoint} is intact", lines[-1])
+        self.assertIn(f"checkpoint {checkpoint} is intact: continue with --resume", lines[-1])
         self.assertEqual(os.listdir(disk), [], "the temporary output was left on the full disk")
         resumed = self.path("disk_resumed.nc")
         run("run", *experiment, "-o", resumed, "--resume")
         assert_identical(self, self.reference(checkpoint), resumed)
+
+    def test_disk_full_with_the_checkpoint_on_it(self):
+        # The default checkpoint sits beside the output, on the same full disk: the last
+        # checkpoint that fitted is intact (written atomically), and the error says how to
+        # resume from it (or a copy with room for the next checkpoints): following it ends
+        # bit-identical.
+        disk = self.path("disk2")
+        os.mkdir(disk)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", disk],
+                                 capture_output=True, text=True)
+        if mounted.returncode != 0:
+            self.skipTest(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+        self.addCleanup(subprocess.run, ["umount", disk])
+        result = run("run", *EXPERIMENT, "-o", os.path.join(disk, "out.nc"), check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        line = result.stderr.strip().splitlines()[-1]
+        self.assertIn("is full", line)
+        checkpoint = os.path.join(disk, "out.nc.checkpoint")
+        self.assertIn(f"checkpoint {checkpoint} is intact: continue with --resume -o ANOTHER.nc "
+                      f"--set run.checkpoint='\"{checkpoint}\"' (or a copy of it on a disk with "
+                      "room)", line)
+        self.assertEqual(os.listdir(disk), ["out.nc.checkpoint"])
+        moved = self.path("moved.checkpoint")
+        shutil.move(checkpoint, moved)
+        resumed = self.path("disk2_resumed.nc")
+        run("run", *EXPERIMENT, "--resume", "-o", resumed, "--set", f"run.checkpoint=\"{moved}\"")
+        reference = self.path("disk2_reference.nc")
+        run("run", *EXPERIMENT, "-o", reference)
+        assert_identical(self, reference, resumed)
 
     def test_output_directory_vanishes_mid_run(self):
         directory = self.path("vanishing")

@@ -140,6 +140,14 @@ void apply_memory_budget(const RunOptions& options, const RunSetup& setup, std::
   spec.block_size = choose_block_size(in, budget);
 }
 
+// What a checkpoint must match: the experiment, not where or how often it is
+// checkpointed (a resumed run may move its checkpoint or change the interval).
+std::string checkpoint_identity(ExperimentConfig c) {
+  c.checkpoint.clear();
+  c.checkpoint_every = 0.0;
+  return experiment_config_to_toml(c);
+}
+
 std::filesystem::path checkpoint_path(const RunOptions& options, const ExperimentConfig& c) {
   return c.checkpoint.empty() ? std::filesystem::path(options.output + ".checkpoint")
                               : std::filesystem::path(c.checkpoint);
@@ -203,10 +211,11 @@ int run_command(const RunOptions& options) {
       whole_steps(spec.every, spec.dt, "output.every", "integrator.dt");
   const bool checkpointing = config.checkpoint_every > 0;
   const std::filesystem::path checkpoint = checkpoint_path(options, config);
+  const std::string identity = checkpoint_identity(config);
   RunCheckpoint saved;
   if (checkpointing && root) remove_stale_temporaries(checkpoint);
   if (options.resume) {
-    saved = decode_run_checkpoint(read_checkpoint(checkpoint, config.text));
+    saved = decode_run_checkpoint(read_checkpoint(checkpoint, identity));
   }
 
   // Rank 0 writes; the other ranks only integrate their members.
@@ -274,7 +283,7 @@ int run_command(const RunOptions& options) {
       const RunCheckpointPieces around =
           encode_run_checkpoint_around(state.size(), saved_members, extremes_state);
       const std::span<const std::uint8_t> pieces[] = {around.head, state, around.tail};
-      write_checkpoint_pieces(checkpoint, config.text, pieces);
+      write_checkpoint_pieces(checkpoint, identity, pieces);
     };
     control.stop_requested = [] { return stop_requested() != 0; };
     stop_gracefully_on_signals(root);
@@ -305,10 +314,14 @@ int run_command(const RunOptions& options) {
     if (!why) throw;
     std::error_code ec;
     const bool resumable = checkpointing && std::filesystem::exists(checkpoint, ec);
-    throw RuntimeError(*why + (resumable ? fmt::format("; checkpoint {} is intact, continue with "
-                                                       "--resume and another -o",
-                                                       checkpoint.string())
-                                         : std::string()));
+    // The default checkpoint path follows -o, so resuming elsewhere names it;
+    // on a full disk it must move first, for the next checkpoints to fit.
+    throw RuntimeError(
+        *why + (resumable ? fmt::format("; checkpoint {0} is intact: continue with --resume -o "
+                                        "ANOTHER.nc --set run.checkpoint='\"{0}\"' (or a copy "
+                                        "of it on a disk with room)",
+                                        checkpoint.string())
+                          : std::string()));
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
