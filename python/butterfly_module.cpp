@@ -97,16 +97,20 @@ py::dict system_dict(const SystemInfo& info) {
   return d;
 }
 
-// `butterfly run --config CONFIG --set OVERRIDE... -o OUTPUT --threads THREADS`, without the
-// GIL; the summary goes to the process's stdout as with the command.
+// `butterfly run --config CONFIG --set OVERRIDE... -o OUTPUT --threads THREADS
+// [--members MEMBERS]`, without the GIL; the summary goes to the process's
+// stdout as with the command. `replay` with `members`: only those members.
 void run(const std::string& config, const std::vector<std::string>& overrides,
-         const std::string& output, std::size_t threads, bool json) {
+         const std::string& output, std::size_t threads, bool json, bool replay,
+         const std::string& members) {
   RunOptions options;
   options.config_path = config;
   options.overrides = overrides;
   options.output = output;
   options.threads = threads;
   options.json = json;
+  options.replay = replay;
+  options.members = members;
   py::gil_scoped_release release;
   run_command(options);
 }
@@ -192,5 +196,5 @@ PYBIND11_MODULE(_butterfly, m) {
       py::arg("length"), py::arg("renormalise_every"), py::arg("replicas"), py::arg("seed"),
       py::arg("threads"));
   m.def("run", &run, py::arg("config"), py::arg("overrides"), py::arg("output"), py::arg("threads"),
-        py::arg("json"));
+        py::arg("json"), py::arg("replay") = false, py::arg("members") = "");
 }

@@ -99,13 +99,17 @@ def _overrides(sections):
     return out
 
 
-def run(config=None, threads=0, **overrides):
+def run(config=None, threads=0, members=None, **overrides):
     """Runs `butterfly run` and returns its output as an xarray.Dataset (loaded into memory).
 
     config: None (the built-in default experiment), a TOML file path, or a dict
     {"section": {"key": value}} (each entry becomes the override section.key=value).
     overrides: more sections as keyword arguments, applied last, e.g.
     run(ensemble={"members": 50}, run={"length": 1.0}). threads: 0 for one per hardware thread.
+    members: None for the whole experiment, or global member ids (ints, or a string such as
+    "17,4242,100-103") to replay only those members, as `butterfly run --members`: the dataset
+    then holds their trajectories (members, with member = the ids) and the truth, bit for bit
+    those of the full run.
     The command's summary goes to stdout. ValueError for usage errors (bad key or value),
     RuntimeError for run-time failures, with the command's one-line messages."""
     import warnings
@@ -130,7 +134,11 @@ def run(config=None, threads=0, **overrides):
     sets += _overrides(overrides)
     with tempfile.TemporaryDirectory(prefix="butterfly-") as tmp:
         output = os.path.join(tmp, "run.nc")
-        _butterfly.run(path, sets, output, int(threads), False)
+        if members is None:
+            _butterfly.run(path, sets, output, int(threads), False)
+        else:
+            ids = members if isinstance(members, str) else ",".join(str(int(m)) for m in members)
+            _butterfly.run(path, sets, output, int(threads), False, True, ids)
         with xr.open_dataset(output) as ds:
             return ds.load()
 

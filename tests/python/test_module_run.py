@@ -70,3 +70,18 @@ def test_run_errors_match_cli():
         butterfly.run({"run": {"nosuchkey": 1}})
     with pytest.raises(TypeError, match="config"):
         butterfly.run(42)
+
+
+def test_run_replays_members_of_the_full_run():
+    # `butterfly run --members` from Python: the replayed trajectories are those members of
+    # the full run, bit for bit (the full run saves its first members to compare against).
+    config = {**SMALL, "output": {**SMALL.get("output", {}), "members_saved": 12}}
+    full = butterfly.run(config)
+    replay = butterfly.run(config, members=[3, 11])
+    assert replay["member"].values.tolist() == [3, 11]
+    np.testing.assert_array_equal(replay["members"].values,
+                                  full["members"].sel(member=[3, 11]).values)
+    np.testing.assert_array_equal(replay["truth"].values, full["truth"].values)
+    assert butterfly.run(config, members="10-11")["member"].values.tolist() == [10, 11]
+    with pytest.raises(ValueError, match="--members: member 99 does not exist"):
+        butterfly.run(config, members=[99])
