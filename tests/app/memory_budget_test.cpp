@@ -138,11 +138,11 @@ TEST(EstimateRunMemory, TwoRanksGatherOnlyOnRankZero) {
   RunMemoryInputs in = small_run();
   in.ranks = 2;
   const RunMemoryEstimate e = estimate_run_memory(in);
-  EXPECT_EQ(item_bytes(e, "member states"), 500.0 * 40 * 8);           // each rank's share
-  EXPECT_EQ(item_bytes(e, "gathered ensemble"), 2 * 1000.0 * 40 * 8);  // every member, twice
-  EXPECT_EQ(item_bytes(e, "send buffer"), 500.0 * 40 * 8);             // every rank packs its share
-  EXPECT_EQ(e.other_rank_total, 160000.0 + 1310720.0 + 160000.0);
-  EXPECT_EQ(e.root_total, 160000.0 + 1310720.0 + 160000.0 + 640000.0 + 16000.0 + 484800.0);
+  EXPECT_EQ(item_bytes(e, "member states"), 500.0 * 40 * 8);      // each rank's share
+  EXPECT_EQ(item_bytes(e, "gathered ensemble"), 500.0 * 40 * 8);  // the other rank's members
+  EXPECT_EQ(item_bytes(e, "send buffer"), -1);  // blocks are sent whole, from where they are
+  EXPECT_EQ(e.other_rank_total, 160000.0 + 1310720.0);
+  EXPECT_EQ(e.root_total, 160000.0 + 1310720.0 + 160000.0 + 16000.0 + 484800.0);
   // Three ranks: ceil(1000 / 3) = 334 members, padded to 336.
   in.ranks = 3;
   EXPECT_EQ(item_bytes(estimate_run_memory(in), "member states"), 336.0 * 40 * 8);

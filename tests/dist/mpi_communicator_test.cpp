@@ -126,6 +126,26 @@ TEST(MpiCommunicator, GatherInPiecesGivesTheSameBits) {
   }
 }
 
+TEST(MpiCommunicator, SendReceiveArriveInOrderAndInPieces) {
+  // Every other rank sends rank 0 two messages (lengths r+1 and 5, the second
+  // in pieces of 2): rank 0 receives them rank by rank, each in the order sent,
+  // with the values the sender computed (values_of, as in the gather tests).
+  MpiCommunicator pieces(2);
+  const int me = pieces.rank();
+  if (me > 0) {
+    pieces.send(values_of(me, static_cast<std::size_t>(me) + 1), 0);
+    pieces.send(values_of(me + 100, 5), 0);
+    return;
+  }
+  for (int r = 1; r < pieces.size(); ++r) {
+    std::vector<double> first(static_cast<std::size_t>(r) + 1), second(5);
+    pieces.receive(first, r);
+    pieces.receive(second, r);
+    EXPECT_EQ(first, values_of(r, first.size())) << "from rank " << r;
+    EXPECT_EQ(second, values_of(r + 100, 5)) << "from rank " << r;
+  }
+}
+
 TEST(MpiCommunicator, GatherOnOneRankMatchesSerialCommunicator) {
   // Independent implementation: with one process the result must be the
   // SerialCommunicator's copy.

@@ -28,16 +28,6 @@ bool all_finite(std::span<const double> x) {
   return std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
 }
 
-// The blocks of one start: members [0, M) cut into block_size pieces.
-std::vector<EnsembleBlock> make_blocks(std::size_t variables, std::size_t members,
-                                       std::size_t block_size) {
-  std::vector<EnsembleBlock> blocks;
-  for (std::size_t first = 0; first < members; first += block_size) {
-    blocks.emplace_back(variables, std::min(block_size, members - first), first);
-  }
-  return blocks;
-}
-
 // Accumulates the truth's climatology (per variable mean and variance) exactly
 // once per (time, start) sample, in that order.
 struct Climatology {
@@ -65,7 +55,7 @@ struct Climatology {
 // Copies member states given as [member][variable] (member j at values[(j -
 // offset) * n]) into blocks; padding lanes copy their block's last member, as
 // the perturbation fill does.
-void fill_blocks(std::vector<EnsembleBlock>& blocks, std::span<const double> values,
+void fill_blocks(std::span<EnsembleBlock> blocks, std::span<const double> values,
                  std::size_t offset = 0) {
   for (EnsembleBlock& b : blocks) {
     const std::size_t n = b.variables();
@@ -301,32 +291,37 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
   r.scores.assign(outputs, ScoreAccumulator(members));
   r.diverged_by_start.assign(starts, 0);
 
-  // The members this process integrates: its rank's range, or the replayed ids.
-  const MemberRange mine = member_range(members, comm.rank(), comm.size());
-  std::vector<EnsembleBlock> local;
+  // The blocks: this process's own members first (its rank's range, or the
+  // replayed ids), which it integrates; on rank 0 of several also every other
+  // rank's blocks, cut as that rank cuts them, so each arrives straight into
+  // place. `blocks` then holds every member in member order.
+  std::vector<EnsembleBlock> blocks;
+  std::vector<int> source;  // the rank each block comes from
+  const auto add_range = [&](int rank) {
+    const MemberRange range = member_range(members, rank, comm.size());
+    for (std::size_t first = range.first; first < range.last; first += spec.block_size) {
+      blocks.emplace_back(n, std::min(spec.block_size, range.last - first), first);
+      source.push_back(rank);
+    }
+  };
   if (replay) {
-    for (std::uint64_t id : spec.replay_members) local.emplace_back(n, 1, id);
+    for (std::uint64_t id : spec.replay_members) blocks.emplace_back(n, 1, id);
   } else {
-    for (std::size_t first = mine.first; first < mine.last; first += spec.block_size)
-      local.emplace_back(n, std::min(spec.block_size, mine.last - first), first);
+    add_range(comm.rank());
   }
-  // What rank 0 scores: the local blocks themselves on one process, else every
-  // member gathered into blocks of the same size.
-  std::vector<EnsembleBlock> gathered;
-  if (distributed && root && !replay) gathered = make_blocks(n, members, spec.block_size);
-  std::vector<EnsembleBlock>& blocks = distributed ? gathered : local;
-  std::vector<double> send, received;
+  const std::size_t own_blocks = blocks.size();
+  for (int rank = 1; distributed && root && rank < comm.size(); ++rank) add_range(rank);
+  const std::span<EnsembleBlock> local(blocks.data(), own_blocks);
 
-  // Every member's state gathered into `blocks` on rank 0 (padding lanes copy
-  // the block's last member, as the initial fill does).
+  // Every member's state on rank 0: each other rank sends its blocks whole.
   const auto gather_members = [&] {
     if (!distributed) return;
-    send.clear();
-    for (const EnsembleBlock& b : local)
-      for (std::size_t m = 0; m < b.members(); ++m)
-        for (std::size_t v = 0; v < n; ++v) send.push_back(b.at(v, m));
-    comm.gather(send, received);
-    if (root) fill_blocks(blocks, received);
+    if (!root) {
+      for (const EnsembleBlock& b : local) comm.send(b.values(), 0);
+      return;
+    }
+    for (std::size_t b = own_blocks; b < blocks.size(); ++b)
+      comm.receive(blocks[b].values(), source[b]);
   };
 
   std::vector<double> start_state(default_state.begin(), default_state.end());
@@ -429,9 +424,9 @@ TwinExperimentResult run_twin_experiment(const EnsembleStepper& stepper,
       }
       climatology.add(truth);
       if (replay) {
-        if (observers.members) observers.members(k, s, local);
+        if (observers.members) observers.members(k, s, blocks);
         if (observers.members_with_truth)
-          observers.members_with_truth(k, s, local, truth, diverged);
+          observers.members_with_truth(k, s, blocks, truth, diverged);
         continue;
       }
       gather_members();

@@ -7,10 +7,12 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <memory>
 #include <new>
+#include <thread>
 
 #include "butterfly/analysis/twin_experiment.hpp"
 #include "butterfly/app/breed_command.hpp"
@@ -34,6 +36,11 @@ namespace {
 int mpi_rank = -1;
 
 int fail(int status, const char* message) {
+#ifdef BUTTERFLY_HAVE_MPI
+  // A usage error comes from the config, which every rank reads alike: let
+  // rank 0 say it once and stop the job; speak up only if it does not.
+  if (mpi_rank > 0 && status == 2) std::this_thread::sleep_for(std::chrono::seconds(2));
+#endif
   if (mpi_rank > 0) {
     std::fprintf(stderr, "butterfly: rank %d: %s\n", mpi_rank, message);
   } else {
@@ -146,6 +153,7 @@ int main(int argc, char** argv) {
       mpi = std::make_unique<MpiSession>();
       world = std::make_unique<MpiCommunicator>();
       mpi_rank = world->rank();
+      if (mpi_rank > 0) quiet_signal_messages();
       run.comm = world.get();
       if (!*run_app && world->size() > 1) {
         return fail(2,

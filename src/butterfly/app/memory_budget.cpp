@@ -181,18 +181,14 @@ RunMemoryEstimate estimate_run_memory(const RunMemoryInputs& in) {
                        fmt::format("{} threads x {} members per block x {} variables x 8 B x {} "
                                    "stepper copies",
                                    in.threads, block, count_text(v), in.stepper_copies)});
-  if (in.ranks > 1) {  // each rank packs its members for the gather
-    out.items.push_back({"send buffer", static_cast<double>(local) * v * kDouble,
-                         fmt::format("{} members per rank x {} variables x 8 B", count_text(local),
-                                     count_text(v))});
-  }
   out.other_rank_total = out.total();
 
   if (in.ranks > 1) {
-    out.items.push_back(
-        {"gathered ensemble", 2 * m * v * kDouble,
-         fmt::format("2 x {} members x {} variables x 8 B (receive buffer and blocks)",
-                     count_text(m), count_text(v))});
+    // The other ranks' blocks, received straight into place.
+    const double others = static_cast<double>(in.members - std::min(in.members, local));
+    out.items.push_back({"gathered ensemble", others * v * kDouble,
+                         fmt::format("{} other ranks' members x {} variables x 8 B",
+                                     count_text(others), count_text(v))});
   }
   out.items.push_back({"scoring buffers", threads * m * kDouble,
                        fmt::format("{} threads x {} members x 8 B", in.threads, count_text(m))});

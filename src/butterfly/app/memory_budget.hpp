@@ -76,10 +76,9 @@ struct RunMemoryEstimate {
 // a block never holds more members than the rank has):
 //   member states       round4(local) x variables x 8 B
 //   integrator scratch  threads x block x variables x 8 B x stepper_copies
-//   send buffer         round4(local) x variables x 8 B      (only when ranks > 1)
 // Rank 0 also:
-//   gathered ensemble   2 x members x variables x 8 B      (only when ranks > 1: MPI's
-//                        receive buffer and the blocks it is unpacked into)
+//   gathered ensemble   (members - round4(local)) x variables x 8 B   (only when
+//                        ranks > 1: the other ranks' blocks, received in place)
 //   scoring buffers     threads x members x 8 B            (one point's members per thread)
 //   result fields       5 x times x starts x variables x 8 B (truth, mean, spread, min, max)
 //   saved-member history members_saved x variables x times x starts x 8 B

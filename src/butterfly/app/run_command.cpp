@@ -286,7 +286,7 @@ int run_command(const RunOptions& options) {
       write_checkpoint_pieces(checkpoint, identity, pieces);
     };
     control.stop_requested = [] { return stop_requested() != 0; };
-    stop_gracefully_on_signals(root);
+    stop_gracefully_on_signals();
   }
 
   std::optional<double> half;

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace butterfly {
@@ -22,6 +24,11 @@ class Communicator {
   // on; on the other ranks `all` is left untouched. `local` may differ in
   // length between ranks (including zero).
   virtual void gather(std::span<const double> local, std::vector<double>& all) = 0;
+  // Point to point: `data` to rank `destination`, which receives it with
+  // receive() into a span of the same length (messages between two ranks
+  // arrive in the order they were sent). Not collective.
+  virtual void send(std::span<const double> data, int destination) = 0;
+  virtual void receive(std::span<double> data, int source) = 0;
   // Rank 0's bytes to every process (`bytes` is resized on the others).
   virtual void broadcast(std::vector<std::uint8_t>& bytes) = 0;
   // Rank 0's value to every process; returns it.
@@ -38,9 +45,17 @@ class SerialCommunicator final : public Communicator {
   void gather(std::span<const double> local, std::vector<double>& all) override {
     all.assign(local.begin(), local.end());
   }
+  // One process has nobody to talk to.
+  void send(std::span<const double>, int) override { unreachable("send"); }
+  void receive(std::span<double>, int) override { unreachable("receive"); }
   void broadcast(std::vector<std::uint8_t>&) override {}
   std::int64_t broadcast(std::int64_t value) override { return value; }
   std::int64_t max(std::int64_t value) override { return value; }
+
+ private:
+  [[noreturn]] static void unreachable(const char* what) {
+    throw std::logic_error(std::string("SerialCommunicator::") + what + ": there is no other rank");
+  }
 };
 
 // The members [first, last) that process `rank` of `size` integrates:

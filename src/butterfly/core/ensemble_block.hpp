@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "butterfly/core/aligned_buffer.hpp"
 #include "butterfly/core/simd_pack.hpp"
@@ -36,6 +37,9 @@ class EnsembleBlock {
   const double* row(std::size_t v) const { return data_.data() + v * stride_; }
   double& at(std::size_t v, std::size_t m) { return data_[v * stride_ + m]; }
   double at(std::size_t v, std::size_t m) const { return data_[v * stride_ + m]; }
+  // Every lane of every variable, [variable][lane]: the block whole (to send it).
+  std::span<double> values() { return {data_.data(), variables_ * stride_}; }
+  std::span<const double> values() const { return {data_.data(), variables_ * stride_}; }
 
  private:
   std::size_t variables_ = 0;

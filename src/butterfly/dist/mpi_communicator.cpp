@@ -146,6 +146,24 @@ void MpiCommunicator::gather(std::span<const double> local, std::vector<double>&
   }
 }
 
+void MpiCommunicator::send(std::span<const double> data, int destination) {
+  for (std::size_t lo = 0; lo < data.size(); lo += max_chunk_) {
+    const std::size_t count = std::min(max_chunk_, data.size() - lo);
+    throw_if_mpi_error(MPI_Send(data.data() + lo, static_cast<int>(count), MPI_DOUBLE, destination,
+                                0, MPI_COMM_WORLD),
+                       "Send", rank_);
+  }
+}
+
+void MpiCommunicator::receive(std::span<double> data, int source) {
+  for (std::size_t lo = 0; lo < data.size(); lo += max_chunk_) {
+    const std::size_t count = std::min(max_chunk_, data.size() - lo);
+    throw_if_mpi_error(MPI_Recv(data.data() + lo, static_cast<int>(count), MPI_DOUBLE, source, 0,
+                                MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+                       "Recv", rank_);
+  }
+}
+
 void MpiCommunicator::broadcast(std::vector<std::uint8_t>& bytes) {
   std::uint64_t length = bytes.size();
   throw_if_mpi_error(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "Bcast", rank_);

@@ -66,6 +66,9 @@ class MpiCommunicator final : public Communicator {
   // `local` must not alias `all`.
   void gather(std::span<const double> local, std::vector<double>& all) override;
   // MPI_Bcast of the length, then of the bytes in pieces of max_chunk_doubles.
+  // MPI_Send / MPI_Recv (tag 0) in pieces of at most max_chunk_doubles().
+  void send(std::span<const double> data, int destination) override;
+  void receive(std::span<double> data, int source) override;
   void broadcast(std::vector<std::uint8_t>& bytes) override;
   // MPI_Bcast of one MPI_INT64_T from rank 0.
   std::int64_t broadcast(std::int64_t value) override;

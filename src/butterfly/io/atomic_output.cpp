@@ -77,19 +77,23 @@ void unregister_temporary(const std::filesystem::path& path) {
   }
 }
 
+// Whether the handlers below say what they do (one process of an MPI job speaks for all).
+std::atomic<bool> signal_messages{true};
+
 extern "C" void remove_temporaries_and_die(int signal) {
   for (LiveTemporary& slot : live_temporaries) {
     if (slot.ready.load()) ::unlink(slot.path);
   }
   constexpr char message[] = "butterfly: interrupted by a signal; no output written\n";
-  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+  if (signal_messages.load()) {
+    [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+  }
   std::signal(signal, SIG_DFL);
   std::raise(signal);
 }
 
 // Set by the first SIGINT/SIGTERM in graceful mode (lock-free, so the handler may touch it).
 std::atomic<int> stop_signal{0};
-std::atomic<bool> announce_stop{true};
 static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
 extern "C" void request_stop(int signal) {
@@ -101,7 +105,7 @@ extern "C" void request_stop(int signal) {
   constexpr char message[] =
       "butterfly: stopping after the current output time to write a checkpoint "
       "(signal again to stop at once)\n";
-  if (!announce_stop.load()) return;
+  if (!signal_messages.load()) return;
   [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
 }
 
@@ -130,8 +134,9 @@ void remove_temporaries_on_signals() {
   for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, remove_temporaries_and_die);
 }
 
-void stop_gracefully_on_signals(bool announce) {
-  announce_stop.store(announce);
+void quiet_signal_messages() { signal_messages.store(false); }
+
+void stop_gracefully_on_signals() {
   for (int signal : {SIGINT, SIGTERM}) std::signal(signal, request_stop);
 }
 

@@ -55,9 +55,11 @@ void remove_temporaries_on_signals();
 // For a run that checkpoints: the first SIGINT or SIGTERM only records itself
 // (stop_requested() returns its number from then on) so the run can stop at
 // the next output time after writing a checkpoint; a second one removes the
-// temporaries and dies as above. SIGHUP keeps the handler above. `announce`:
-// say so on stderr (one process of an MPI run speaks for all).
-void stop_gracefully_on_signals(bool announce = true);
+// temporaries and dies as above. SIGHUP keeps the handler above.
+void stop_gracefully_on_signals();
+// The handlers above act without a word on stderr (the other ranks of an MPI
+// job, for which rank 0 speaks).
+void quiet_signal_messages();
 int stop_requested();
 
 }  // namespace butterfly
