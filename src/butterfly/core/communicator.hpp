@@ -29,12 +29,8 @@ class Communicator {
   // arrive in the order they were sent). Not collective.
   virtual void send(std::span<const double> data, int destination) = 0;
   virtual void receive(std::span<double> data, int source) = 0;
-  // Rank 0's bytes to every process (`bytes` is resized on the others).
-  virtual void broadcast(std::vector<std::uint8_t>& bytes) = 0;
   // Rank 0's value to every process; returns it.
   virtual std::int64_t broadcast(std::int64_t value) = 0;
-  // The largest of every process's `value`, on every process.
-  virtual std::int64_t max(std::int64_t value) = 0;
 };
 
 // One process: gather copies, broadcast returns its argument.
@@ -48,9 +44,7 @@ class SerialCommunicator final : public Communicator {
   // One process has nobody to talk to.
   void send(std::span<const double>, int) override { unreachable("send"); }
   void receive(std::span<double>, int) override { unreachable("receive"); }
-  void broadcast(std::vector<std::uint8_t>&) override {}
   std::int64_t broadcast(std::int64_t value) override { return value; }
-  std::int64_t max(std::int64_t value) override { return value; }
 
  private:
   [[noreturn]] static void unreachable(const char* what) {

@@ -164,27 +164,9 @@ void MpiCommunicator::receive(std::span<double> data, int source) {
   }
 }
 
-void MpiCommunicator::broadcast(std::vector<std::uint8_t>& bytes) {
-  std::uint64_t length = bytes.size();
-  throw_if_mpi_error(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "Bcast", rank_);
-  if (!is_root()) bytes.resize(length);
-  for (std::uint64_t first = 0; first < length; first += max_chunk_) {
-    const auto count = static_cast<int>(std::min<std::uint64_t>(max_chunk_, length - first));
-    throw_if_mpi_error(MPI_Bcast(bytes.data() + first, count, MPI_BYTE, 0, MPI_COMM_WORLD), "Bcast",
-                       rank_);
-  }
-}
-
 std::int64_t MpiCommunicator::broadcast(std::int64_t value) {
   throw_if_mpi_error(MPI_Bcast(&value, 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "Bcast", rank_);
   return value;
-}
-
-std::int64_t MpiCommunicator::max(std::int64_t value) {
-  std::int64_t largest = value;
-  throw_if_mpi_error(MPI_Allreduce(&value, &largest, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD),
-                     "Allreduce", rank_);
-  return largest;
 }
 
 }  // namespace butterfly

@@ -47,7 +47,7 @@ class MpiSession {
 // Communicator over MPI_COMM_WORLD (whose error handler it sets to
 // MPI_ERRORS_RETURN, so that failures come back as RuntimeError instead of
 // aborting). MPI counts are int, so no single MPI call moves more than
-// `max_chunk_doubles` elements (doubles in gather, bytes in broadcast): longer
+// `max_chunk_doubles` elements (in gather, send and receive): longer
 // messages go in pieces, which gives the same result for any limit. The
 // default is INT_MAX; tests use tiny limits to exercise the pieces.
 class MpiCommunicator final : public Communicator {
@@ -65,15 +65,11 @@ class MpiCommunicator final : public Communicator {
   // falls in the window, so counts and displacements always fit in an int.
   // `local` must not alias `all`.
   void gather(std::span<const double> local, std::vector<double>& all) override;
-  // MPI_Bcast of the length, then of the bytes in pieces of max_chunk_doubles.
   // MPI_Send / MPI_Recv (tag 0) in pieces of at most max_chunk_doubles().
   void send(std::span<const double> data, int destination) override;
   void receive(std::span<double> data, int source) override;
-  void broadcast(std::vector<std::uint8_t>& bytes) override;
   // MPI_Bcast of one MPI_INT64_T from rank 0.
   std::int64_t broadcast(std::int64_t value) override;
-  // MPI_Allreduce with MPI_MAX.
-  std::int64_t max(std::int64_t value) override;
 
  private:
   std::size_t max_chunk_;
