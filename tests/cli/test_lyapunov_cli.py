@@ -33,7 +33,7 @@ import numpy as np
 
 with warnings.catch_warnings():  # Debian's netCDF4 warns about numpy's ABI on import
     warnings.filterwarnings("ignore", message="numpy.ndarray size changed")
-    import netCDF4  # noqa: F401
+    import netCDF4
 import xarray as xr
 
 BUTTERFLY = os.path.abspath(os.environ.get("BUTTERFLY", "build/butterfly"))
@@ -90,6 +90,20 @@ class LyapunovCliTest(unittest.TestCase):
                       "10", "--replicas", "2")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("yoshida4", r.stdout)
+
+    def test_spectral_system_reports_the_scheme_that_ran(self):
+        # Spectral systems step (and linearise) with ETDRK4, their default scheme: the
+        # summary, JSON and file say so, with no note about another scheme.
+        out = os.path.join(self.dir, "ks.nc")
+        r = butterfly("lyapunov", "--system", "kuramoto_sivashinsky", "--k", "2",
+                      "--transient", "5", "--length", "10", "--replicas", "1", "--json", "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        s = json.loads(r.stdout)
+        self.assertEqual(s["scheme"], "etdrk4")
+        self.assertIsNone(s["note"])
+        with netCDF4.Dataset(out) as ds:
+            self.assertEqual(ds.getncattr("scheme"), "etdrk4")
+            self.assertNotIn("scheme_note", ds.ncattrs())
 
     def test_netcdf_output_reads_in_xarray(self):
         out = os.path.join(self.dir, "spectrum.nc")

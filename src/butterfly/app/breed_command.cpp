@@ -40,10 +40,7 @@ constexpr double kDefaultCycleSteps = 10.0;
 
 // What was run, for the summary and the file.
 struct BreedFacts {
-  std::string system;
-  std::string time_units;
-  std::string scheme;
-  std::vector<std::pair<std::string, double>> parameters;
+  SystemFacts about;
   std::string norm;
   double dt = 0.0;
   double spinup = 0.0;
@@ -76,8 +73,8 @@ GrowthSummary summarise(const BredVectors& b) {
 std::string summary_text(const BreedFacts& f, const BredVectors& b, const GrowthSummary& g) {
   std::string out = fmt::format(
       "butterfly breed: {} ({}), {} bred vector{}{}, {} scheme dt={:g}, {} cycles of {:g}\n",
-      f.system, parameters_text(f.parameters), b.vectors, b.vectors == 1 ? "" : "s",
-      b.pairs ? " (+/- pairs)" : "", f.scheme, f.dt, b.cycles, b.cycle_length);
+      f.about.name, parameters_text(f.about.parameters), b.vectors, b.vectors == 1 ? "" : "s",
+      b.pairs ? " (+/- pairs)" : "", f.about.default_scheme, f.dt, b.cycles, b.cycle_length);
   out += fmt::format("amplitude {:g} ({} norm), spin-up {:g}, seed {}, times {:g} to {:g}\n",
                      b.amplitude, f.norm, f.spinup, f.seed, b.start, b.end_time());
   out += fmt::format("{:>7} {:>16} {:>16}\n", "vector", "growth (mean)", "growth (last)");
@@ -87,7 +84,7 @@ std::string summary_text(const BreedFacts& f, const BredVectors& b, const Growth
   out += fmt::format(
       "growth rate = log(|d| / amplitude) / cycle length, per time unit ({}); mean over cycles "
       "{} to {}\n",
-      f.time_units, g.first_cycle + 1, b.cycles);
+      f.about.time_units, g.first_cycle + 1, b.cycles);
   out += fmt::format("mean over the vectors: {:.6f}\n", g.overall);
   if (!f.output.empty()) out += fmt::format("wrote {}\n", f.output);
   out += fmt::format("computed in {:.2f} s\n", f.seconds);
@@ -95,11 +92,11 @@ std::string summary_text(const BreedFacts& f, const BredVectors& b, const Growth
 }
 
 std::string summary_json(const BreedFacts& f, const BredVectors& b, const GrowthSummary& g) {
-  const std::string parameters = json_parameters(f.parameters);
+  const std::string parameters = json_parameters(f.about.parameters);
   std::string out = "{";
-  out += "\"system\": " + json_quoted(f.system) + ", \"parameters\": " + parameters;
+  out += "\"system\": " + json_quoted(f.about.name) + ", \"parameters\": " + parameters;
   out += fmt::format(", \"dimension\": {}", b.dimension);
-  out += ", \"scheme\": " + json_quoted(f.scheme) + ", \"dt\": " + json_number(f.dt);
+  out += ", \"scheme\": " + json_quoted(f.about.default_scheme) + ", \"dt\": " + json_number(f.dt);
   out += ", \"spinup\": " + json_number(f.spinup);
   out += fmt::format(", \"cycles\": {}", b.cycles);
   out += ", \"cycle_length\": " + json_number(b.cycle_length);
@@ -112,7 +109,7 @@ std::string summary_json(const BreedFacts& f, const BredVectors& b, const Growth
   out += ", \"growth_rate_mean\": " + json_numbers(g.mean);
   out += ", \"growth_rate_last\": " + json_numbers(g.last);
   out += ", \"growth_rate_mean_all\": " + json_number(g.overall);
-  out += ", \"time_units\": " + json_quoted(f.time_units);
+  out += ", \"time_units\": " + json_quoted(f.about.time_units);
   out += ", \"output\": " + (f.output.empty() ? std::string("null") : json_quoted(f.output));
   out += ", \"seconds\": " + json_number(f.seconds);
   return out + "}\n";
@@ -135,7 +132,7 @@ void write_netcdf(const std::filesystem::path& path, const BreedFacts& f, const 
   file.set_attribute(cycle, "units", "1");
   const int time =
       file.define_variable("time", {"cycle"}, "model time at the end of the cycle", "1");
-  file.set_attribute(time, "description", "model time (" + f.time_units + ")");
+  file.set_attribute(time, "description", "model time (" + f.about.time_units + ")");
   const int bred =
       file.define_variable("bred_vectors", {"vector", "variable"},
                            "bred vector at the end time, rescaled to the amplitude", "1");
@@ -145,19 +142,19 @@ void write_netcdf(const std::filesystem::path& path, const BreedFacts& f, const 
   const int growth =
       file.define_variable("growth_rate", {"vector", "cycle"},
                            "growth rate log(|d| / amplitude) / cycle length", "1/time unit");
-  file.set_attribute(growth, "description", "per model time unit (" + f.time_units + ")");
+  file.set_attribute(growth, "description", "per model time unit (" + f.about.time_units + ")");
   const int control = file.define_variable("control", {"variable"},
                                            "control (unperturbed) state at the end time", "1");
 
   file.set_attribute(NC_GLOBAL, "Conventions", "CF-1.8");
-  file.set_attribute(NC_GLOBAL, "title", "butterfly bred vectors: " + f.system);
+  file.set_attribute(NC_GLOBAL, "title", "butterfly bred vectors: " + f.about.name);
   file.set_attribute(NC_GLOBAL, "source", std::string("butterfly ") + BUTTERFLY_VERSION);
   file.set_attribute(NC_GLOBAL, "butterfly_version", BUTTERFLY_VERSION);
   file.set_attribute(NC_GLOBAL, "method",
                      "breeding of growing modes (Toth & Kalnay 1993, 1997): perturbed and control "
                      "runs advanced one cycle, the difference rescaled to the amplitude");
-  write_system_attributes(file, f.system, f.parameters, f.time_units);
-  file.set_attribute(NC_GLOBAL, "scheme", f.scheme);
+  write_system_attributes(file, f.about);
+  file.set_attribute(NC_GLOBAL, "scheme", f.about.default_scheme);
   file.set_attribute(NC_GLOBAL, "dt", f.dt);
   file.set_attribute(NC_GLOBAL, "spinup", f.spinup);
   file.set_attribute(NC_GLOBAL, "cycles", b.cycles);
@@ -266,10 +263,7 @@ int breed_command(const BreedCommandOptions& o) {
 
   BreedFacts facts;
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  facts.system = std::string(system_name(system));
-  facts.time_units = std::string(info.time_units);
-  facts.scheme = std::string(info.default_scheme);
-  facts.parameters = system_parameters(name, overrides);
+  facts.about = system_facts(name, overrides);
   facts.norm = std::string(breeding_norm_name(norm));
   facts.dt = options.dt;
   facts.spinup = t0;

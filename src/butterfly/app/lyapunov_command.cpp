@@ -36,10 +36,7 @@ constexpr double kDefaultLengthSteps = 1e5;
 
 // What was run, for the summary and the file.
 struct LyapunovFacts {
-  std::string system;
-  std::string time_units;
-  std::string default_scheme;
-  std::vector<std::pair<std::string, double>> parameters;
+  SystemFacts about;
   std::size_t renormalise_every = 0;
   std::uint64_t seed = 0;
   std::size_t threads = 0;
@@ -47,32 +44,32 @@ struct LyapunovFacts {
   std::string output;
 };
 
-std::string scheme_note(const LyapunovFacts& f) {
-  if (f.default_scheme == "rk4") return "";
-  return fmt::format(
-      "{} runs with {} by default; its exponents here are those of classic RK4 at the given dt "
-      "(the tangent-linear model of the RK4 step)",
-      f.system, f.default_scheme);
+// Spectral systems step with ETDRK4 here, the others with classic RK4.
+std::string note_on_scheme(const LyapunovFacts& f, const LyapunovSpectrum& s) {
+  return scheme_note(f.about, s.scheme,
+                     fmt::format("its exponents here are those of {} at the given dt (the "
+                                 "tangent-linear model of its step)",
+                                 s.scheme));
 }
 
 double sum_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
 
 std::string summary_text(const LyapunovFacts& f, const LyapunovSpectrum& s) {
   std::string out = fmt::format(
-      "butterfly lyapunov: {} ({}), {} of {} exponents, rk4 dt={:g}, QR every {} steps ({:g} "
+      "butterfly lyapunov: {} ({}), {} of {} exponents, {} dt={:g}, QR every {} steps ({:g} "
       "time units)\n",
-      f.system, parameters_text(f.parameters), s.k(), s.dimension, s.dt, f.renormalise_every,
-      s.interval);
+      f.about.name, parameters_text(f.about.parameters), s.k(), s.dimension, s.scheme, s.dt,
+      f.renormalise_every, s.interval);
   out += fmt::format("transient {:g}, length {:g}, {} replica{} (seed {}), {} thread{}\n",
                      s.transient, s.length, s.replicas, s.replicas == 1 ? "" : "s", f.seed,
                      f.threads, f.threads == 1 ? "" : "s");
-  const std::string note = scheme_note(f);
+  const std::string note = note_on_scheme(f, s);
   if (!note.empty()) out += "note: " + note + "\n";
   out += fmt::format("{:>5} {:>14} {:>12}\n", "i", "exponent", "std.error");
   for (std::size_t i = 0; i < s.k(); ++i) {
     out += fmt::format("{:>5} {:>14.6f} {:>12.6f}\n", i + 1, s.exponents[i], s.standard_error[i]);
   }
-  out += fmt::format("exponents in 1/time unit ({})\n", f.time_units);
+  out += fmt::format("exponents in 1/time unit ({})\n", f.about.time_units);
   out += fmt::format("sum of the exponents: {:.6f}\n", sum_of(s.exponents));
   out += fmt::format("Kaplan-Yorke dimension: {:.4f} +- {:.4f}\n", s.kaplan_yorke_dimension,
                      s.kaplan_yorke_dimension_error);
@@ -85,7 +82,7 @@ std::string summary_text(const LyapunovFacts& f, const LyapunovSpectrum& s) {
 }
 
 std::string summary_json(const LyapunovFacts& f, const LyapunovSpectrum& s) {
-  const std::string parameters = json_parameters(f.parameters);
+  const std::string parameters = json_parameters(f.about.parameters);
   std::string by_replica = "[";
   for (std::size_t r = 0; r < s.replicas; ++r) {
     by_replica += (r ? ", " : "") +
@@ -93,9 +90,9 @@ std::string summary_json(const LyapunovFacts& f, const LyapunovSpectrum& s) {
   }
   by_replica += "]";
   std::string out = "{";
-  out += "\"system\": " + json_quoted(f.system) + ", \"parameters\": " + parameters;
+  out += "\"system\": " + json_quoted(f.about.name) + ", \"parameters\": " + parameters;
   out += fmt::format(", \"dimension\": {}, \"k\": {}", s.dimension, s.k());
-  out += ", \"scheme\": \"rk4\", \"dt\": " + json_number(s.dt);
+  out += ", \"scheme\": " + json_quoted(s.scheme) + ", \"dt\": " + json_number(s.dt);
   out += ", \"transient\": " + json_number(s.transient) + ", \"length\": " + json_number(s.length);
   out += fmt::format(", \"renormalise_every\": {}", f.renormalise_every);
   out += ", \"renormalisation_interval\": " + json_number(s.interval);
@@ -109,8 +106,8 @@ std::string summary_json(const LyapunovFacts& f, const LyapunovSpectrum& s) {
   out += ", \"kaplan_yorke_dimension_stderr\": " + json_number(s.kaplan_yorke_dimension_error);
   out += ", \"ks_entropy\": " + json_number(s.ks_entropy);
   out += ", \"ks_entropy_stderr\": " + json_number(s.ks_entropy_error);
-  out += ", \"time_units\": " + json_quoted(f.time_units);
-  const std::string note = scheme_note(f);
+  out += ", \"time_units\": " + json_quoted(f.about.time_units);
+  const std::string note = note_on_scheme(f, s);
   out += ", \"note\": " + (note.empty() ? std::string("null") : json_quoted(note));
   out += ", \"output\": " + (f.output.empty() ? std::string("null") : json_quoted(f.output));
   out += ", \"seconds\": " + json_number(f.seconds);
@@ -143,24 +140,26 @@ void write_netcdf(const std::filesystem::path& path, const LyapunovFacts& f,
   if (finite_time) {
     interval = file.define_variable("interval", {"interval"},
                                     "end of the renormalisation interval after the transient", "1");
-    file.set_attribute(interval, "description", "model time (" + f.time_units + ")");
+    file.set_attribute(interval, "description", "model time (" + f.about.time_units + ")");
     finite = file.define_variable("finite_time_exponents", {"replica", "interval", "exponent"},
                                   "finite-time Lyapunov exponent log(R_ii) / interval", units);
   }
   for (int var : {exponents, stderr_var, by_replica}) {
-    file.set_attribute(var, "description", "per model time unit (" + f.time_units + ")");
+    file.set_attribute(var, "description", "per model time unit (" + f.about.time_units + ")");
   }
 
   file.set_attribute(NC_GLOBAL, "Conventions", "CF-1.8");
-  file.set_attribute(NC_GLOBAL, "title", "butterfly Lyapunov spectrum: " + f.system);
+  file.set_attribute(NC_GLOBAL, "title", "butterfly Lyapunov spectrum: " + f.about.name);
   file.set_attribute(NC_GLOBAL, "source", std::string("butterfly ") + BUTTERFLY_VERSION);
   file.set_attribute(NC_GLOBAL, "butterfly_version", BUTTERFLY_VERSION);
   file.set_attribute(NC_GLOBAL, "method",
-                     "Benettin et al. (1980) / Shimada & Nagashima (1979): classic RK4 and its "
-                     "tangent-linear propagator, Householder QR re-orthonormalisation");
-  write_system_attributes(file, f.system, f.parameters, f.time_units);
-  file.set_attribute(NC_GLOBAL, "scheme", "rk4");
-  const std::string note = scheme_note(f);
+                     fmt::format("Benettin et al. (1980) / Shimada & Nagashima (1979): {} and "
+                                 "its tangent-linear propagator, Householder QR "
+                                 "re-orthonormalisation",
+                                 s.scheme));
+  write_system_attributes(file, f.about);
+  file.set_attribute(NC_GLOBAL, "scheme", std::string(s.scheme));
+  const std::string note = note_on_scheme(f, s);
   if (!note.empty()) file.set_attribute(NC_GLOBAL, "scheme_note", note);
   file.set_attribute(NC_GLOBAL, "dimension", s.dimension);
   file.set_attribute(NC_GLOBAL, "dt", s.dt);
@@ -280,10 +279,7 @@ int lyapunov_command(const LyapunovCommandOptions& o) {
   const LyapunovSpectrum spectrum = lyapunov_spectrum(system, options, pool);
   LyapunovFacts facts;
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  facts.system = std::string(system_name(system));
-  facts.time_units = std::string(info.time_units);
-  facts.default_scheme = std::string(info.default_scheme);
-  facts.parameters = system_parameters(name, overrides);
+  facts.about = system_facts(name, overrides);
   facts.renormalise_every = options.renormalise_every;
   facts.seed = options.seed;
   facts.threads = threads;

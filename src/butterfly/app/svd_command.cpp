@@ -35,10 +35,7 @@ constexpr double kDefaultSpinupSteps = 1e4;
 
 // What was run, for the summary and the file.
 struct SvdFacts {
-  std::string system;
-  std::string time_units;
-  std::string default_scheme;
-  std::vector<std::pair<std::string, double>> parameters;
+  SystemFacts about;
   double spinup = 0.0;
   double tolerance = 0.0;
   std::uint64_t seed = 0;
@@ -55,12 +52,11 @@ std::string rows(const std::vector<double>& values, std::size_t k, std::size_t n
   return out + "]";
 }
 
-std::string scheme_note(const SvdFacts& f) {
-  if (f.default_scheme == "rk4") return "";
-  return fmt::format(
-      "{} runs with {} by default; the propagator here is classic RK4's at the given dt (its "
-      "tangent-linear model and adjoint)",
-      f.system, f.default_scheme);
+// The propagator is always classic RK4's (with its discrete adjoint).
+std::string note_on_scheme(const SvdFacts& f) {
+  return scheme_note(f.about, "rk4",
+                     "the propagator here is classic RK4's at the given dt (its tangent-linear "
+                     "model and adjoint)");
 }
 
 std::vector<double> growth_rates(const SingularVectors& s) {
@@ -84,12 +80,12 @@ std::string summary_text(const SvdFacts& f, const SingularVectors& s) {
   std::string out = fmt::format(
       "butterfly svd: {} ({}), {} leading singular vectors of the RK4 tangent-linear "
       "propagator\n",
-      f.system, parameters_text(f.parameters), s.k());
+      f.about.name, parameters_text(f.about.parameters), s.k());
   out += fmt::format(
       "optimisation time {:g} ({} steps of dt {:g}) from the default state after a spin-up of "
       "{:g}, {} norm\n",
       s.optimisation_time, s.steps, s.dt, f.spinup, singular_vector_norm_name(s.norm));
-  const std::string note = scheme_note(f);
+  const std::string note = note_on_scheme(f);
   if (!note.empty()) out += "note: " + note + "\n";
   out +=
       fmt::format("{:>5} {:>16} {:>14} {:>10}\n", "i", "singular value", "growth rate", "residual");
@@ -98,7 +94,7 @@ std::string summary_text(const SvdFacts& f, const SingularVectors& s) {
                        s.growth_rate(i), s.residuals[i]);
   }
   out += fmt::format("growth rate = log(singular value) / optimisation time, in 1/time unit ({})\n",
-                     f.time_units);
+                     f.about.time_units);
   out += convergence_text(s) + "\n";
   if (!f.output.empty()) {
     out += fmt::format("wrote {} (singular values, initial and final vectors)\n", f.output);
@@ -108,10 +104,10 @@ std::string summary_text(const SvdFacts& f, const SingularVectors& s) {
 }
 
 std::string summary_json(const SvdFacts& f, const SingularVectors& s) {
-  const std::string parameters = json_parameters(f.parameters, true);
+  const std::string parameters = json_parameters(f.about.parameters, true);
   const std::size_t k = s.k(), n = s.dimension;
   std::string out = "{";
-  out += "\"system\": " + json_quoted(f.system) + ", \"parameters\": " + parameters;
+  out += "\"system\": " + json_quoted(f.about.name) + ", \"parameters\": " + parameters;
   out += fmt::format(", \"dimension\": {}, \"k\": {}", n, k);
   out += ", \"scheme\": \"rk4\", \"dt\": " + json_number_exact(s.dt);
   out += ", \"optimisation_time\": " + json_number_exact(s.optimisation_time);
@@ -131,8 +127,8 @@ std::string summary_json(const SvdFacts& f, const SingularVectors& s) {
   out += fmt::format(", \"converged\": {}", s.converged ? "true" : "false");
   out += ", \"tolerance\": " + json_number_exact(f.tolerance);
   out += fmt::format(", \"seed\": {}", f.seed);
-  out += ", \"time_units\": " + json_quoted(f.time_units);
-  const std::string note = scheme_note(f);
+  out += ", \"time_units\": " + json_quoted(f.about.time_units);
+  const std::string note = note_on_scheme(f);
   out += ", \"note\": " + (note.empty() ? std::string("null") : json_quoted(note));
   out += ", \"output\": " + (f.output.empty() ? std::string("null") : json_quoted(f.output));
   out += ", \"seconds\": " + json_number_exact(f.seconds);
@@ -160,7 +156,7 @@ void write_netcdf(const std::filesystem::path& path, const SvdFacts& f, const Si
                                          "finite-time growth rate log(singular_value) / "
                                          "optimisation_time",
                                          "1/time unit");
-  file.set_attribute(rates, "description", "per model time unit (" + f.time_units + ")");
+  file.set_attribute(rates, "description", "per model time unit (" + f.about.time_units + ")");
   const int residuals = file.define_variable(
       "residual", {"k"}, "relative Lanczos residual |B^T u - sigma z| / sigma", "1");
   const int initial = file.define_variable(
@@ -183,7 +179,7 @@ void write_netcdf(const std::filesystem::path& path, const SvdFacts& f, const Si
                                            "diagonal weight W of the norm |x|^2 = sum W x^2", "1");
 
   file.set_attribute(NC_GLOBAL, "Conventions", "CF-1.8");
-  file.set_attribute(NC_GLOBAL, "title", "butterfly singular vectors: " + f.system);
+  file.set_attribute(NC_GLOBAL, "title", "butterfly singular vectors: " + f.about.name);
   file.set_attribute(NC_GLOBAL, "source", std::string("butterfly ") + BUTTERFLY_VERSION);
   file.set_attribute(NC_GLOBAL, "butterfly_version", BUTTERFLY_VERSION);
   file.set_attribute(NC_GLOBAL, "method",
@@ -191,9 +187,9 @@ void write_netcdf(const std::filesystem::path& path, const SvdFacts& f, const Si
                      "W^(1/2) M' W^(-1/2), M' the classic RK4 tangent-linear propagator, applied "
                      "with its tangent-linear model and checkpointed discrete adjoint (Lacarra & "
                      "Talagrand 1988; Buizza & Palmer 1995)");
-  write_system_attributes(file, f.system, f.parameters, f.time_units);
+  write_system_attributes(file, f.about);
   file.set_attribute(NC_GLOBAL, "scheme", "rk4");
-  const std::string note = scheme_note(f);
+  const std::string note = note_on_scheme(f);
   if (!note.empty()) file.set_attribute(NC_GLOBAL, "scheme_note", note);
   file.set_attribute(NC_GLOBAL, "dimension", n);
   file.set_attribute(NC_GLOBAL, "dt", s.dt);
@@ -298,10 +294,7 @@ int svd_command(const SvdCommandOptions& o) {
 
   SvdFacts facts;
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  facts.system = std::string(system_name(system));
-  facts.time_units = std::string(info.time_units);
-  facts.default_scheme = std::string(info.default_scheme);
-  facts.parameters = system_parameters(name, overrides);
+  facts.about = system_facts(name, overrides);
   facts.spinup = spinup;
   facts.tolerance = options.tolerance;
   facts.seed = options.seed;

@@ -51,14 +51,24 @@ std::string parameters_text(const SystemParameters& parameters) {
   return out;
 }
 
-void write_system_attributes(NetcdfFile& file, std::string_view system,
-                             const SystemParameters& parameters, std::string_view time_units) {
-  file.set_attribute(NC_GLOBAL, "system", std::string(system));
-  file.set_attribute(NC_GLOBAL, "parameters", parameters_text(parameters));
-  for (const auto& [name, value] : parameters) {
+SystemFacts system_facts(std::string_view name, const ParameterOverrides& overrides) {
+  const SystemInfo info = system_info(name);
+  return {std::string(info.name), std::string(info.time_units), std::string(info.default_scheme),
+          system_parameters(name, overrides)};
+}
+
+std::string scheme_note(const SystemFacts& system, std::string_view used, std::string_view detail) {
+  if (system.default_scheme == used) return "";
+  return fmt::format("{} runs with {} by default; {}", system.name, system.default_scheme, detail);
+}
+
+void write_system_attributes(NetcdfFile& file, const SystemFacts& system) {
+  file.set_attribute(NC_GLOBAL, "system", system.name);
+  file.set_attribute(NC_GLOBAL, "parameters", parameters_text(system.parameters));
+  for (const auto& [name, value] : system.parameters) {
     file.set_attribute(NC_GLOBAL, "system_" + name, value);
   }
-  file.set_attribute(NC_GLOBAL, "time_units", std::string(time_units));
+  file.set_attribute(NC_GLOBAL, "time_units", system.time_units);
 }
 
 }  // namespace butterfly

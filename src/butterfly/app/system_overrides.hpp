@@ -29,9 +29,19 @@ using SystemParameters = std::vector<std::pair<std::string, double>>;
 // "n=40, forcing=8": the parameters as summaries print them.
 std::string parameters_text(const SystemParameters& parameters);
 
+// The system an analysis ran on, as its summary and file report it.
+struct SystemFacts {
+  std::string name, time_units, default_scheme;
+  SystemParameters parameters;  // every parameter, overrides applied
+};
+SystemFacts system_facts(std::string_view name, const ParameterOverrides& overrides);
+
+// "" when the analysis stepped with the system's default scheme; otherwise
+// "NAME runs with DEFAULT by default; DETAIL" (DETAIL says what `used` means here).
+std::string scheme_note(const SystemFacts& system, std::string_view used, std::string_view detail);
+
 // The global attributes naming the system: system, parameters (as text),
 // system_NAME for each parameter, time_units.
-void write_system_attributes(NetcdfFile& file, std::string_view system,
-                             const SystemParameters& parameters, std::string_view time_units);
+void write_system_attributes(NetcdfFile& file, const SystemFacts& system);
 
 }  // namespace butterfly
